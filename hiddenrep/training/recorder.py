@@ -1,0 +1,164 @@
+"""Record the hidden representation of every example at a checkpoint, from any PyTorch loop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from ..data import TRAIN, VALIDATION, LabeledData
+from ..store import COMPLETE, RunStore, RunWriter
+
+Batch = Any
+ForwardFn = Callable[[nn.Module, Batch], torch.Tensor]
+
+
+def _default_forward(model: nn.Module, batch: Batch) -> torch.Tensor:
+    output = model(**batch) if isinstance(batch, dict) else model(batch)
+    return getattr(output, "logits", output)
+
+
+def _to_device(batch: Batch, device: torch.device) -> Batch:
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, dict):
+        return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+    return batch
+
+
+def _batches(inputs: torch.Tensor | Iterable[Batch], batch_size: int) -> Iterable[Batch]:
+    """A tensor is cut into batches; any other iterable (a DataLoader) yields inputs, or (inputs, ...) tuples."""
+    if isinstance(inputs, torch.Tensor):
+        yield from inputs.split(batch_size)
+        return
+    for batch in inputs:
+        yield batch[0] if isinstance(batch, (tuple, list)) else batch
+
+
+def label_columns(examples: pd.DataFrame, class_names: Sequence[str], multilabel: bool) -> np.ndarray:
+    """Labels from a run's examples table: (n,) for single-label, (n, C) for multi-label."""
+    if multilabel:
+        return examples[[f"label:{c}" for c in class_names]].to_numpy(dtype=np.int64, copy=True)
+    return examples["label"].to_numpy(dtype=np.int64, copy=True)
+
+
+class Recorder:
+    """Captures a named module's output (or input) for every example and writes one checkpoint.
+
+    Each :meth:`record` runs the model in eval mode over the examples in fixed order and stores,
+    per example: ``hidden`` (the captured layer), ``logits``, ``probs`` (softmax, or sigmoid for
+    multi-label), ``loss`` (cross-entropy, or mean binary cross-entropy) and ``pred`` (class index,
+    or 0/1 per class). Rows are written batch by batch, so memory stays bounded by one batch.
+    Checkpoint metrics: ``{split}_loss`` and ``{split}_acc`` (per-label accuracy for multi-label).
+    """
+
+    def __init__(self, writer: RunWriter, model: nn.Module, inputs: torch.Tensor | Iterable[Batch], *,
+                 layer: str = "hidden", capture: str = "output", batch_size: int = 1024,
+                 forward: ForwardFn = _default_forward):
+        if capture not in ("output", "input"):
+            raise ValueError(f"capture must be 'output' or 'input', got {capture!r}.")
+        modules = dict(model.named_modules())
+        if layer not in modules:
+            names = ", ".join(n for n in modules if n) or "(none)"
+            raise KeyError(f"Model has no module named {layer!r}. Named modules: {names}.")
+        self.writer = writer
+        self.model = model
+        self.inputs = inputs
+        self.layer = layer
+        self.capture = capture
+        self.batch_size = batch_size
+        self.forward = forward
+        self.module = modules[layer]
+        examples = writer.run.examples()
+        dataset = writer.manifest["dataset"]
+        self.multilabel = bool(dataset.get("multilabel"))
+        self.labels = torch.from_numpy(label_columns(examples, dataset["class_names"], self.multilabel))
+        self.split = examples["split"].to_numpy()
+
+    @classmethod
+    def start(cls, store: RunStore, run_id: str, model: nn.Module, data: LabeledData,
+              inputs: torch.Tensor | Iterable[Batch], *, layer: str = "hidden", capture: str = "output",
+              batch_size: int = 1024, forward: ForwardFn = _default_forward, config: dict | None = None,
+              model_name: str | None = None, seed: int | None = None, overwrite: bool = False) -> "Recorder":
+        """Create run ``run_id`` for ``data`` (one row per example, same order as ``inputs``) and a recorder."""
+        writer = store.create(
+            run_id,
+            examples=data.to_frame(),
+            dataset={"name": data.name, "class_names": list(data.class_names), "multilabel": data.multilabel,
+                     "modality": data.modality, "n_train": int((data.split == TRAIN).sum()),
+                     "n_validation": int((data.split == VALIDATION).sum())},
+            model={"name": model_name or type(model).__name__, "hidden_layer": layer, "capture": capture,
+                   "n_parameters": int(sum(p.numel() for p in model.parameters()))},
+            config=config or {},
+            seed=seed,
+            overwrite=overwrite,
+        )
+        return cls(writer, model, inputs, layer=layer, capture=capture, batch_size=batch_size, forward=forward)
+
+    def _losses(self, logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if self.multilabel:
+            probs = torch.sigmoid(logits)
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, labels.float(), reduction="none").mean(1)
+            pred = (probs >= 0.5).long()
+        else:
+            probs = torch.softmax(logits, dim=1)
+            loss = nn.functional.cross_entropy(logits, labels, reduction="none")
+            pred = logits.argmax(1)
+        return probs, loss, pred
+
+    @torch.no_grad()
+    def record(self, *, epoch: float, step: int) -> None:
+        """Write one checkpoint of every example (call at epoch 0, each epoch end, every K steps)."""
+        captured: list[torch.Tensor] = []
+
+        def hook(_module, args, output):
+            value = args[0] if self.capture == "input" else output
+            value = value[0] if isinstance(value, (tuple, list)) else value
+            captured.append(value.detach())
+
+        was_training = self.model.training
+        self.model.eval()
+        device = next(self.model.parameters()).device
+        handle = self.module.register_forward_hook(hook)
+        correct = torch.zeros(len(self.labels))
+        losses = torch.zeros(len(self.labels))
+        try:
+            with self.writer.checkpoint(epoch=epoch, step=step) as checkpoint:
+                start = 0
+                for batch in _batches(self.inputs, self.batch_size):
+                    captured.clear()
+                    logits = self.forward(self.model, _to_device(batch, device)).float().cpu()
+                    if len(captured) != 1:
+                        raise RuntimeError(f"Layer {self.layer!r} ran {len(captured)} times in one forward pass; "
+                                           "record a layer that runs exactly once.")
+                    hidden = captured[0].float().cpu()
+                    if hidden.dim() != 2:
+                        raise ValueError(f"Layer {self.layer!r} gives shape {tuple(hidden.shape)}; record a layer "
+                                         "with one vector per example (batch, features), e.g. a pooled output.")
+                    stop = start + len(logits)
+                    probs, loss, pred = self._losses(logits, self.labels[start:stop])
+                    for name, values in (("hidden", hidden), ("logits", logits), ("probs", probs),
+                                         ("loss", loss), ("pred", pred)):
+                        checkpoint.write(name, values.numpy(), start=start)
+                    hit = (pred == self.labels[start:stop]).float()
+                    correct[start:stop] = hit.mean(1) if self.multilabel else hit
+                    losses[start:stop] = loss
+                    start = stop
+                if start != len(self.labels):
+                    raise ValueError(f"The inputs gave {start} examples; the run has {len(self.labels)}.")
+                for split in (TRAIN, VALIDATION):
+                    mask = torch.from_numpy(self.split == split)
+                    if mask.any():
+                        checkpoint.metrics[f"{split}_loss"] = losses[mask].mean().item()
+                        checkpoint.metrics[f"{split}_acc"] = correct[mask].mean().item()
+        finally:
+            handle.remove()
+            self.model.train(was_training)
+
+    def finish(self, status: str = COMPLETE, *, error: str | None = None):
+        """Mark the run complete (or failed/cancelled). Returns the :class:`~hiddenrep.store.Run`."""
+        return self.writer.finish(status, error=error)
