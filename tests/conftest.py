@@ -1,0 +1,28 @@
+"""Shared fixtures: tiny seeded data and one small trained run per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from hiddenrep.data import synthetic
+from hiddenrep.store import RunStore
+
+
+@pytest.fixture(scope="session")
+def tiny_text():
+    return synthetic(n=300, n_classes=3, flip_fraction=0.1, kind="text", seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_config():
+    from hiddenrep.training import TrainConfig
+
+    return TrainConfig(dataset="synthetic", model="ffnn", epochs=3, hidden=16, batch_size=16, lr=5e-3)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, tiny_text, tiny_config):
+    """A complete 3-epoch ffnn run on synthetic text (4 checkpoints), shared read-only by tests."""
+    from hiddenrep.training import train
+
+    return train(tiny_config, tiny_text, store=RunStore(tmp_path_factory.mktemp("runs")))
