@@ -206,14 +206,15 @@ class Run:
 class CheckpointWriter:
     """Writes one checkpoint's arrays in row chunks into a hidden temp directory.
 
-    Memory stays bounded by the chunk: arrays are ``.npy`` memory maps filled slice by slice.
-    Nothing is visible to readers until :meth:`RunWriter.checkpoint` renames the directory.
+    Memory stays bounded by the chunk: each ``.npy`` file gets its header (from the first chunk's
+    row shape and dtype) and rows are written in place at their offset. Nothing is visible to
+    readers until :meth:`RunWriter.checkpoint` renames the directory.
     """
 
     def __init__(self, directory: Path, n_rows: int):
         self.directory = directory
         self.n_rows = n_rows
-        self._arrays: dict[str, np.memmap] = {}
+        self._files: dict[str, tuple[Any, int, int, tuple, np.dtype]] = {}
         self.metrics: dict[str, float] = {}
 
     def write(self, name: str, values: np.ndarray, *, start: int = 0) -> None:
@@ -221,23 +222,29 @@ class CheckpointWriter:
         values = np.asarray(values)
         if values.dtype == object:
             raise TypeError(f"Array {name!r} has dtype object; only numeric arrays are stored.")
-        if name not in self._arrays:
-            self._arrays[name] = np.lib.format.open_memmap(
-                self.directory / f"{name}.npy", mode="w+", dtype=values.dtype, shape=(self.n_rows, *values.shape[1:])
-            )
-        target = self._arrays[name]
-        if values.shape[1:] != target.shape[1:]:
-            raise ValueError(f"Array {name!r}: rows of shape {values.shape[1:]}, earlier rows {target.shape[1:]}.")
+        if name not in self._files:
+            handle = open(self.directory / f"{name}.npy", "w+b")
+            header = {"descr": np.lib.format.dtype_to_descr(values.dtype), "fortran_order": False,
+                      "shape": (self.n_rows, *values.shape[1:])}
+            np.lib.format.write_array_header_2_0(handle, header)
+            row_bytes = values.dtype.itemsize * int(np.prod(values.shape[1:], dtype=np.int64))
+            handle.truncate(handle.tell() + self.n_rows * row_bytes)  # full size now; unwritten rows read as 0
+            self._files[name] = (handle, handle.tell(), row_bytes, values.shape[1:], values.dtype)
+        handle, offset, row_bytes, row_shape, dtype = self._files[name]
+        if values.shape[1:] != row_shape or values.dtype != dtype:
+            raise ValueError(f"Array {name!r}: rows of shape {values.shape[1:]} {values.dtype}, "
+                             f"earlier rows {row_shape} {dtype}.")
         if start < 0 or start + len(values) > self.n_rows:
             raise ValueError(f"Array {name!r}: rows {start}:{start + len(values)} outside 0:{self.n_rows}.")
-        target[start : start + len(values)] = values
+        handle.seek(offset + start * row_bytes)
+        handle.write(np.ascontiguousarray(values).tobytes())
 
     def _close(self) -> dict:
         shapes = {}
-        for name, array in self._arrays.items():
-            array.flush()
-            shapes[name] = {"shape": list(array.shape), "dtype": str(array.dtype)}
-        self._arrays.clear()
+        for name, (handle, _offset, _row_bytes, row_shape, dtype) in self._files.items():
+            handle.close()
+            shapes[name] = {"shape": [self.n_rows, *row_shape], "dtype": str(dtype)}
+        self._files.clear()
         return shapes
 
 
