@@ -19,6 +19,11 @@ _LAZY = {
     "TrainConfig": "hiddenrep.training",
     "Recorder": "hiddenrep.training",
     "train": "hiddenrep.training",
+    "import_run": "hiddenrep.io",
+    "export_run": "hiddenrep.io",
+    "nearest_neighbors": "hiddenrep.analysis",
+    "neighbor_table": "hiddenrep.analysis",
+    "label_issues": "hiddenrep.analysis",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -1,9 +1,10 @@
-"""Command line: ``hiddenrep train | runs | datasets``."""
+"""Command line: ``hiddenrep train | runs | datasets | project | import | export | app | issues``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 
 from .store import RunStore, default_runs_dir
@@ -74,13 +75,104 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_project(args: argparse.Namespace) -> int:
+    from .reduce import project_run
+
+    run = RunStore(args.runs_dir).open(args.run_id)
+    checkpoints = None if not args.checkpoints else [int(c) if c.lstrip("-").isdigit() else c
+                                                     for c in args.checkpoints.split(",")]
+    started = time.perf_counter()
+    proj = project_run(run, method=args.method, mode=args.mode, checkpoints=checkpoints,
+                       examples=None if args.examples == "all" else args.examples, n_components=args.components,
+                       random_state=args.seed, cache=not args.no_cache,
+                       progress=lambda done, total: print(f"frame {done}/{total}", file=sys.stderr))
+    print(f"{run.id}: {proj.method} {proj.mode}, {proj.coords.shape[1]} points, {len(proj.checkpoints)} frames, "
+          f"{time.perf_counter() - started:.1f} s" + (f" (cache {proj.cache_path})" if proj.cache_path else ""))
+    print(proj.metrics.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .io import import_run
+
+    run = import_run(
+        args.files[0] if len(args.files) == 1 else args.files, store=RunStore(args.runs_dir), run_id=args.run_id,
+        metadata=args.metadata,
+        epochs=[float(e) for e in args.epochs.split(",")] if args.epochs else None,
+        class_names=args.class_names.split(",") if args.class_names else None, name=args.name,
+        max_bytes=int(args.max_mb * 2**20), probe=not args.no_probe, overwrite=args.overwrite,
+        progress=lambda message: print(message, file=sys.stderr),
+    )
+    print(f"run {run.id}: {len(run.checkpoints)} checkpoints of {run.load(0, 'hidden').shape[1]}-dim vectors, "
+          f"{run.manifest['dataset']['n_examples']} examples")
+    print(f"stored in {run.path}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .io import export_run
+
+    run = RunStore(args.runs_dir).open(args.run_id)
+    checkpoints = [int(c) if c.lstrip("-").isdigit() else c for c in args.checkpoints.split(",")] \
+        if args.checkpoints else None
+    folder = export_run(run, args.out, format=args.format, array=args.array, checkpoints=checkpoints)
+    print(f"exported {run.id} ({args.format}) to {folder}")
+    if args.format == "tensorboard":
+        print(f"open it with: tensorboard --logdir {folder}  (Projector tab)")
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+    from pathlib import Path
+
+    runs_dir = Path(args.runs_dir)
+    if not runs_dir.is_dir():
+        raise ValueError(f"{runs_dir} is not a folder of runs; give the folder that holds the run directories "
+                         "(the --runs-dir of `hiddenrep train`, or the folder your Recorder wrote to).")
+    app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+    if not app.exists():
+        raise RuntimeError(f"{app} not found: `hiddenrep app` runs from a checkout of hiddenrep "
+                           "(pip install -e .), where streamlit_app.py sits beside the package.")
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    if args.headless:
+        command += ["--server.headless", "true"]
+    print(f"hiddenrep app on {runs_dir.resolve()} at http://localhost:{args.port}", file=sys.stderr)
+    return subprocess.run(command, env={**os.environ, "HIDDENREP_RUNS": str(runs_dir.resolve())}).returncode
+
+
+def cmd_issues(args: argparse.Namespace) -> int:
+    import shutil
+
+    from .analysis import label_issues
+
+    run = RunStore(args.runs_dir).open(args.run)
+    table = label_issues(run).sort_values("label_issue_score", kind="stable")
+    checkpoint = run.checkpoint(-1)
+    print(f"run {run.id}, {checkpoint.label}: {int(table['is_label_issue'].sum())} of {len(table)} examples "
+          f"flagged as label issues; the {min(args.top, len(table))} most suspect (score: lower = more suspect):")
+    top = table.head(args.top)
+    w = {c: max(len(c), *top[c].astype(str).str.len()) for c in ("example_id", "split", "label", "prediction")}
+    print(f"{'score':>6} flag {'example_id':{w['example_id']}} {'split':{w['split']}} {'label':>{w['label']}} "
+          f"{'prediction':>{w['prediction']}}  text")
+    width = max(20, shutil.get_terminal_size((120, 20)).columns - 16 - sum(w.values()))
+    for row in top.itertuples():
+        text = " ".join(str(row.text).split())
+        text = text if len(text) <= width else text[: width - 1] + "…"
+        print(f"{row.label_issue_score:6.3f} {'*' if row.is_label_issue else '':4} {row.example_id:{w['example_id']}} "
+              f"{row.split:{w['split']}} {row.label:>{w['label']}} {row.prediction:>{w['prediction']}}  {text}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hiddenrep", description="Watch a neural network learn.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a built-in model and record every checkpoint")
     train.add_argument("--dataset", default="movie-sentences")
-    train.add_argument("--model", default="ffnn", help="ffnn, bilstm (text); mlp, cnn (images)")
+    train.add_argument("--model", default="ffnn",
+                       help="ffnn, bilstm, minilm, minilm-finetune (text); mlp, cnn (images)")
     train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--hidden", type=int, default=64, help="size of the recorded hidden layer")
     train.add_argument("--every-steps", type=int, default=0, help="also record every K steps")
@@ -97,6 +189,55 @@ def build_parser() -> argparse.ArgumentParser:
 
     datasets = commands.add_parser("datasets", help="list built-in datasets and whether each is cached")
     datasets.set_defaults(func=cmd_datasets)
+
+    project = commands.add_parser("project", help="project a run's checkpoints to 2-D and print per-frame metrics")
+    project.add_argument("run_id")
+    project.add_argument("--method", choices=["pca", "tsne", "umap"], default="pca")
+    project.add_argument("--mode", choices=["independent", "procrustes", "warm", "aligned", "joint-pca"],
+                         help="default: the method's stable mode (pca joint-pca, tsne/umap warm)")
+    project.add_argument("--examples", choices=["all", "train", "validation"], default="all")
+    project.add_argument("--checkpoints", help="comma-separated positions or names (default: all)")
+    project.add_argument("--components", type=int, choices=[2, 3], default=2)
+    project.add_argument("--seed", type=int, default=0)
+    project.add_argument("--no-cache", action="store_true", help="neither read nor write the projection cache")
+    _runs_dir_option(project)
+    project.set_defaults(func=cmd_project)
+
+    imports = commands.add_parser("import", help="import vectors recorded elsewhere (CSV, TSV, NPY, Parquet, "
+                                                 "TensorBoard projector) as a run")
+    imports.add_argument("files", nargs="+", help="one file per checkpoint, or a folder (a metadata.* file in it "
+                                                  "is the per-example table)")
+    imports.add_argument("--metadata", help="per-example table: id, text, label or labels, split, other columns")
+    imports.add_argument("--run-id", help="default: import-<folder or first file name>")
+    imports.add_argument("--epochs", help="comma-separated epoch of each file (default: from the file names)")
+    imports.add_argument("--class-names", help="comma-separated class names (integer labels index into them)")
+    imports.add_argument("--name", default="imported", help="dataset name shown in the app")
+    imports.add_argument("--max-mb", type=float, default=512, help="largest file accepted, in MiB")
+    imports.add_argument("--no-probe", action="store_true", help="skip the linear-probe predictions")
+    imports.add_argument("--overwrite", action="store_true", help="replace a run with the same id")
+    _runs_dir_option(imports)
+    imports.set_defaults(func=cmd_import)
+
+    export = commands.add_parser("export", help="export a run as CSV, Parquet or a TensorBoard projector folder")
+    export.add_argument("run_id")
+    export.add_argument("out", help="a new (or empty) folder")
+    export.add_argument("--format", choices=["csv", "parquet", "tensorboard"], default="csv")
+    export.add_argument("--array", default="hidden", help="which array per checkpoint (hidden, probs, logits)")
+    export.add_argument("--checkpoints", help="comma-separated positions or names (default: all)")
+    _runs_dir_option(export)
+    export.set_defaults(func=cmd_export)
+
+    app = commands.add_parser("app", help="open the app on a folder of runs (e.g. recorded by your own loop)")
+    app.add_argument("runs_dir", nargs="?", default=str(default_runs_dir()))
+    app.add_argument("--port", type=int, default=8501)
+    app.add_argument("--headless", action="store_true", help="do not open a browser")
+    app.set_defaults(func=cmd_app)
+
+    issues = commands.add_parser("issues", help="rank a run's examples by how likely their label is wrong")
+    issues.add_argument("run", help="run id (see `hiddenrep runs`)")
+    issues.add_argument("--top", type=int, default=20, help="how many examples to print")
+    _runs_dir_option(issues)
+    issues.set_defaults(func=cmd_issues)
     return parser
 
 

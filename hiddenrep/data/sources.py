@@ -36,8 +36,8 @@ def vader_snippets(name: str, prefix: str, *, progress: Progress | None = None) 
     raters stay as metadata: rater disagreement is ground truth for "ambiguous".
     """
     folder = f"{VADER_CORPUS}!hutto_ICWSM_2014/{prefix}"
-    truth = extract_member(VADER_SDIST, f"{folder}_GroundTruth.txt", progress=progress).decode("utf-8")
-    ratings = extract_member(VADER_SDIST, f"{folder}_anonDataRatings.txt", progress=progress).decode("utf-8")
+    truth = extract_member(VADER_SDIST, f"{folder}_GroundTruth.txt", progress=progress).decode("utf-8-sig")
+    ratings = extract_member(VADER_SDIST, f"{folder}_anonDataRatings.txt", progress=progress).decode("utf-8-sig")
     texts: dict[str, tuple[float, str]] = {}
     for line in truth.splitlines():
         if line.strip():
@@ -210,6 +210,10 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("synthetic", "text", "generated text with known flipped labels (for tests and demos)", synthetic),
     ]
 }
+
+from .more_sources import MORE_DATASETS  # noqa: E402  (they build on the loaders above)
+
+DATASETS.update({info.name: info for info in MORE_DATASETS})
 
 
 def load_dataset(name: str, *, progress: Progress | None = None, **options) -> LabeledData:

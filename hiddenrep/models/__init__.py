@@ -19,6 +19,8 @@ MODELS: dict[str, tuple[str, ...]] = {
     "bilstm": ("text",),
     "mlp": ("image", "vector"),
     "cnn": ("image",),
+    "minilm": ("text",),  # pretrained all-MiniLM-L6-v2, frozen (cached outputs) under a dense hidden layer
+    "minilm-finetune": ("text",),  # the same with its top 2 transformer layers trained too
 }
 DEFAULT_MODEL_FOR = {"text": "ffnn", "image": "cnn", "vector": "mlp"}
 
@@ -50,6 +52,12 @@ def build_model(
         raise ValueError(f"Model {name!r} needs {'/'.join(MODELS[name])} input; {data.name} is "
                          f"{data.modality}. Use one of: {', '.join(suited)}.")
     n_outputs = data.n_classes
+    if name.startswith("minilm"):
+        from .pretrained import build_minilm
+
+        model, inputs = build_minilm(data, hidden=hidden, max_len=max_len, dropout=dropout,
+                                     train_layers=2 if name == "minilm-finetune" else 0)
+        return PreparedModel(model, inputs)
     if data.modality == "text":
         train_texts = [t for t, s in zip(data.inputs, data.split) if s == TRAIN]
         vocabulary = Vocabulary.build(train_texts)

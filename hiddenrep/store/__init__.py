@@ -177,6 +177,13 @@ class Run:
         """One row per example in array row order: example_id, split, text, label columns, metadata."""
         return pd.read_parquet(self.path / "examples.parquet")
 
+    def labels(self, examples: pd.DataFrame | None = None) -> np.ndarray:
+        """Given labels in row order: (n,) class indices, or (n, C) 0/1 for multi-label runs."""
+        examples = self.examples() if examples is None else examples
+        if self.multilabel:
+            return examples[[f"label:{c}" for c in self.class_names]].to_numpy(dtype=np.int64, copy=True)
+        return examples["label"].to_numpy(dtype=np.int64, copy=True)
+
     def array_names(self, which: int | str | Checkpoint = -1) -> list[str]:
         return sorted(p.stem for p in (self.path / "checkpoints" / self.checkpoint(which).name).glob("*.npy"))
 

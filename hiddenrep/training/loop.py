@@ -15,7 +15,7 @@ from torch import nn
 from ..data import TRAIN, LabeledData, load_dataset
 from ..models import HIDDEN_LAYER, build_model
 from ..store import CANCELLED, COMPLETE, FAILED, RUNNING, Run, RunStore, atomic_write_json
-from .recorder import Recorder, label_columns
+from .recorder import Recorder
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def train(
         atomic_write_json(writer.path / "vocabulary.json", {"tokens": prepared.vocabulary.tokens})
 
     train_index = torch.from_numpy((data.split == TRAIN).nonzero()[0])
-    labels = torch.from_numpy(label_columns(writer.run.examples(), data.class_names, data.multilabel))
+    labels = recorder.labels
     loss_fn: nn.Module = nn.BCEWithLogitsLoss() if data.multilabel else nn.CrossEntropyLoss()
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = -(-len(train_index) // config.batch_size)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from contextlib import contextmanager
 from typing import Any, Callable
 
-import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
@@ -39,11 +38,42 @@ def _batches(inputs: torch.Tensor | Iterable[Batch], batch_size: int) -> Iterabl
         yield batch[0] if isinstance(batch, (tuple, list)) else batch
 
 
-def label_columns(examples: pd.DataFrame, class_names: Sequence[str], multilabel: bool) -> np.ndarray:
-    """Labels from a run's examples table: (n,) for single-label, (n, C) for multi-label."""
-    if multilabel:
-        return examples[[f"label:{c}" for c in class_names]].to_numpy(dtype=np.int64, copy=True)
-    return examples["label"].to_numpy(dtype=np.int64, copy=True)
+@contextmanager
+def capturing(model: nn.Module, layer: str, capture: str = "output", forward: ForwardFn = _default_forward):
+    """Yield ``run(batch) -> (hidden, logits)`` (float32, on the CPU) with ``model`` in eval mode.
+
+    The layer's output (or input) is taken by a forward hook; the hook is removed and the model's
+    train/eval mode restored on exit.
+    """
+    module = dict(model.named_modules())[layer]
+    captured: list[torch.Tensor] = []
+
+    def hook(_module, args, output):
+        value = args[0] if capture == "input" else output
+        value = value[0] if isinstance(value, (tuple, list)) else value
+        captured.append(value.detach())
+
+    def run(batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        captured.clear()
+        logits = forward(model, _to_device(batch, device)).float().cpu()
+        if len(captured) != 1:
+            raise RuntimeError(f"Layer {layer!r} ran {len(captured)} times in one forward pass; "
+                               "record a layer that runs exactly once.")
+        hidden = captured[0].float().cpu()
+        if hidden.dim() != 2:
+            raise ValueError(f"Layer {layer!r} gives shape {tuple(hidden.shape)}; record a layer "
+                             "with one vector per example (batch, features), e.g. a pooled output.")
+        return hidden, logits
+
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    handle = module.register_forward_hook(hook)
+    try:
+        yield run
+    finally:
+        handle.remove()
+        model.train(was_training)
 
 
 class Recorder:
@@ -72,11 +102,10 @@ class Recorder:
         self.capture = capture
         self.batch_size = batch_size
         self.forward = forward
-        self.module = modules[layer]
         examples = writer.run.examples()
         dataset = writer.manifest["dataset"]
         self.multilabel = bool(dataset.get("multilabel"))
-        self.labels = torch.from_numpy(label_columns(examples, dataset["class_names"], self.multilabel))
+        self.labels = torch.from_numpy(writer.run.labels(examples))
         self.split = examples["split"].to_numpy()
 
     @classmethod
@@ -113,51 +142,36 @@ class Recorder:
     @torch.no_grad()
     def record(self, *, epoch: float, step: int) -> None:
         """Write one checkpoint of every example (call at epoch 0, each epoch end, every K steps)."""
-        captured: list[torch.Tensor] = []
-
-        def hook(_module, args, output):
-            value = args[0] if self.capture == "input" else output
-            value = value[0] if isinstance(value, (tuple, list)) else value
-            captured.append(value.detach())
-
-        was_training = self.model.training
-        self.model.eval()
-        device = next(self.model.parameters()).device
-        handle = self.module.register_forward_hook(hook)
         correct = torch.zeros(len(self.labels))
         losses = torch.zeros(len(self.labels))
-        try:
-            with self.writer.checkpoint(epoch=epoch, step=step) as checkpoint:
-                start = 0
-                for batch in _batches(self.inputs, self.batch_size):
-                    captured.clear()
-                    logits = self.forward(self.model, _to_device(batch, device)).float().cpu()
-                    if len(captured) != 1:
-                        raise RuntimeError(f"Layer {self.layer!r} ran {len(captured)} times in one forward pass; "
-                                           "record a layer that runs exactly once.")
-                    hidden = captured[0].float().cpu()
-                    if hidden.dim() != 2:
-                        raise ValueError(f"Layer {self.layer!r} gives shape {tuple(hidden.shape)}; record a layer "
-                                         "with one vector per example (batch, features), e.g. a pooled output.")
-                    stop = start + len(logits)
-                    probs, loss, pred = self._losses(logits, self.labels[start:stop])
-                    for name, values in (("hidden", hidden), ("logits", logits), ("probs", probs),
-                                         ("loss", loss), ("pred", pred)):
-                        checkpoint.write(name, values.numpy(), start=start)
-                    hit = (pred == self.labels[start:stop]).float()
-                    correct[start:stop] = hit.mean(1) if self.multilabel else hit
-                    losses[start:stop] = loss
-                    start = stop
-                if start != len(self.labels):
-                    raise ValueError(f"The inputs gave {start} examples; the run has {len(self.labels)}.")
-                for split in (TRAIN, VALIDATION):
-                    mask = torch.from_numpy(self.split == split)
-                    if mask.any():
-                        checkpoint.metrics[f"{split}_loss"] = losses[mask].mean().item()
-                        checkpoint.metrics[f"{split}_acc"] = correct[mask].mean().item()
-        finally:
-            handle.remove()
-            self.model.train(was_training)
+        with capturing(self.model, self.layer, self.capture, self.forward) as run_batch, \
+                self.writer.checkpoint(epoch=epoch, step=step) as checkpoint:
+            start = 0
+            for batch in _batches(self.inputs, self.batch_size):
+                hidden, logits = run_batch(batch)
+                self.write_rows(checkpoint, start, hidden, logits, correct, losses)
+                start += len(logits)
+            if start != len(self.labels):
+                raise ValueError(f"The inputs gave {start} examples; the run has {len(self.labels)}.")
+            self.write_metrics(checkpoint, correct, losses)
+
+    def write_rows(self, checkpoint, start: int, hidden: torch.Tensor, logits: torch.Tensor,
+                   correct: torch.Tensor, losses: torch.Tensor) -> None:
+        """Rows ``start:start+len(logits)`` of every array; fills ``correct`` and ``losses`` for the metrics."""
+        stop = start + len(logits)
+        probs, loss, pred = self._losses(logits, self.labels[start:stop])
+        for name, values in (("hidden", hidden), ("logits", logits), ("probs", probs), ("loss", loss), ("pred", pred)):
+            checkpoint.write(name, values.numpy(), start=start)
+        hit = (pred == self.labels[start:stop]).float()
+        correct[start:stop] = hit.mean(1) if self.multilabel else hit
+        losses[start:stop] = loss
+
+    def write_metrics(self, checkpoint, correct: torch.Tensor, losses: torch.Tensor) -> None:
+        for split in (TRAIN, VALIDATION):
+            mask = torch.from_numpy(self.split == split)
+            if mask.any():
+                checkpoint.metrics[f"{split}_loss"] = losses[mask].mean().item()
+                checkpoint.metrics[f"{split}_acc"] = correct[mask].mean().item()
 
     def finish(self, status: str = COMPLETE, *, error: str | None = None):
         """Mark the run complete (or failed/cancelled). Returns the :class:`~hiddenrep.store.Run`."""

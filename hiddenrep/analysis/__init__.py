@@ -1,0 +1,7 @@
+"""Analysis in the hidden space: nearest neighbours and per-example label-quality scores (no torch)."""
+
+from .label_quality import COMBINED, SIGNALS, label_issues, training_dynamics
+from .neighbors import APPROXIMATE_ABOVE, nearest_neighbors, neighbor_table
+
+__all__ = ["APPROXIMATE_ABOVE", "COMBINED", "SIGNALS", "label_issues", "nearest_neighbors", "neighbor_table",
+           "training_dynamics"]

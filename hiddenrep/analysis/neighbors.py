@@ -1,0 +1,153 @@
+"""Nearest neighbours in the hidden space, and how a point's neighbourhood changes between checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+METRICS = ("cosine", "euclidean")
+# Exact search grows as n²: at 40,000 points (64-d, 2 CPU cores) it takes as long as pynndescent's
+# cold start (~40-70 s of numba compilation per process), and above that the index wins, at ~0.985
+# recall. bench/neighbors.py measures both.
+APPROXIMATE_ABOVE = 40_000
+_BLOCK_BYTES = 64 * 2**20
+
+
+def _validate(vectors, k: int, metric: str) -> np.ndarray:
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2:
+        raise ValueError(f"vectors must be a 2-D array (n_points, n_features), got shape {vectors.shape}.")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}.")
+    if not 1 <= k < len(vectors):
+        raise ValueError(f"k must be between 1 and n_points - 1 = {len(vectors) - 1} (a point is never its own "
+                         f"neighbour), got k={k}.")
+    if not np.isfinite(vectors).all():
+        raise ValueError("vectors contain NaN or infinite values; the recorded checkpoint is damaged or diverged.")
+    return vectors
+
+
+def _prepare(vectors: np.ndarray, metric: str) -> np.ndarray:
+    """float64 rows; unit length for cosine (a zero vector stays zero: distance 1 to everything)."""
+    x = np.asarray(vectors, dtype=np.float64)
+    if metric == "cosine":
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        x = x / np.where(norms == 0, 1.0, norms)
+    return x
+
+
+def _pair_distances(x: np.ndarray, rows: np.ndarray, others: np.ndarray, metric: str) -> np.ndarray:
+    """Exact float64 distances from each of ``rows`` to its ``others`` (shape (len(rows), k))."""
+    a, b = x[rows][:, None, :], x[others]
+    if metric == "cosine":
+        return np.clip(1.0 - (a * b).sum(-1), 0.0, 2.0)
+    return np.sqrt(((b - a) ** 2).sum(-1))
+
+
+def _block_distances(x32: np.ndarray, sq: np.ndarray, rows: slice, metric: str) -> np.ndarray:
+    """Distances from a block of rows to every point, via one float32 matrix product."""
+    dots = x32[rows] @ x32.T
+    if metric == "cosine":
+        return 1.0 - dots
+    return np.sqrt(np.maximum(sq[rows, None] + sq[None, :] - 2.0 * dots, 0.0))
+
+
+def _exact(x: np.ndarray, k: int, metric: str) -> np.ndarray:
+    n = len(x)
+    x32 = x.astype(np.float32)
+    sq = (x32**2).sum(1)
+    block = max(1, _BLOCK_BYTES // (4 * n))
+    indices = np.empty((n, k), dtype=np.int64)
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        d = _block_distances(x32, sq, slice(start, stop), metric)
+        d[np.arange(stop - start), np.arange(start, stop)] = np.inf  # never self
+        indices[start:stop] = np.argpartition(d, k - 1, axis=1)[:, :k]
+    return indices
+
+
+def _approximate(x: np.ndarray, k: int, metric: str, seed: int) -> np.ndarray:
+    from pynndescent import NNDescent
+
+    graph, _ = NNDescent(x, metric=metric, n_neighbors=k + 1, random_state=seed, n_jobs=1).neighbor_graph
+    is_self = graph == np.arange(len(x))[:, None]
+    # Self usually comes first; if a duplicate displaced it, drop the farthest instead.
+    order = np.argsort(is_self, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(graph, order, axis=1).astype(np.int64)
+
+
+def nearest_neighbors(vectors, k: int = 10, metric: str = "cosine", *, approximate: bool | None = None,
+                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest other points of every point: ``(indices (n, k), distances (n, k))``, nearest first.
+
+    A point is never its own neighbour (an exact duplicate of it can be, at distance 0). Exact up to
+    :data:`APPROXIMATE_ABOVE` points, pynndescent above (``approximate`` forces either). Distances
+    are recomputed in float64 for the chosen pairs; ties are broken by index, so results are
+    deterministic. Cosine distance is ``1 - cos``; euclidean is the plain L2 distance.
+    """
+    vectors = _validate(vectors, k, metric)
+    x = _prepare(vectors, metric)
+    if approximate is None:
+        approximate = len(x) > APPROXIMATE_ABOVE
+    indices = _approximate(x, k, metric, seed) if approximate else _exact(x, k, metric)
+    rows = np.arange(len(x))
+    distances = np.concatenate([_pair_distances(x, rows[s:s + 4096], indices[s:s + 4096], metric)
+                                for s in range(0, len(x), 4096)])
+    order = np.lexsort((indices, distances), axis=1)
+    return np.take_along_axis(indices, order, axis=1), np.take_along_axis(distances, order, axis=1)
+
+
+def _query(hidden: np.ndarray, row: int, metric: str) -> np.ndarray:
+    """Exact distances from one point to every point (itself: inf). O(n·h), so no index is needed."""
+    x = _prepare(hidden, metric)
+    distances = _pair_distances(x, np.array([row]), np.arange(len(x))[None, :], metric)[0]
+    distances[row] = np.inf
+    return distances
+
+
+def _top(distances: np.ndarray, k: int) -> np.ndarray:
+    return np.lexsort((np.arange(len(distances)), distances))[:k]
+
+
+def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str = "cosine") -> pd.DataFrame:
+    """The ``k`` nearest neighbours of ``example_id`` in the hidden space at ``checkpoint``.
+
+    Columns: rank, example_id, text, label, prediction, correct, distance, change. ``change`` is
+    "stayed" or "joined" against the previous checkpoint (all "stayed" at the first one); the
+    neighbours that "left" follow, with no rank and their distance now. Labels and predictions are
+    class names ('+'-joined sets for multi-label runs).
+    """
+    from .label_quality import _prediction_names
+
+    examples = run.examples()
+    matches = np.flatnonzero(examples["example_id"].to_numpy() == example_id)
+    if not len(matches):
+        raise LookupError(f"Run {run.id} has no example {example_id!r}; ids look like "
+                          f"{examples['example_id'].iloc[0]!r}.")
+    row = int(matches[0])
+    current = run.checkpoint(checkpoint)
+    hidden = run.load(current, "hidden")
+    _validate(hidden, k, metric)
+    distances = _query(hidden, row, metric)
+    now = _top(distances, k)
+    previous = set(now.tolist())
+    if current.index > 0:
+        previous = set(_top(_query(run.load(current.index - 1, "hidden"), row, metric), k).tolist())
+    left = np.array(sorted(previous - set(now.tolist()), key=lambda i: (distances[i], i)), dtype=np.int64)
+    rows = np.concatenate([now, left])
+    prediction, correct = [None] * len(rows), [None] * len(rows)
+    if "pred" in run.array_names(current):  # runs imported without labels have no predictions
+        labels = run.labels(examples)[rows]
+        pred = np.asarray(run.load(current, "pred"))[rows]
+        prediction = _prediction_names(pred, run.class_names, run.multilabel)
+        correct = (pred == labels).all(1) if run.multilabel else pred == labels
+    return pd.DataFrame({
+        "rank": pd.array(list(range(1, len(now) + 1)) + [None] * len(left), dtype="Int64"),
+        "example_id": examples["example_id"].to_numpy()[rows],
+        "text": examples["text"].to_numpy()[rows],
+        "label": examples["label_name"].to_numpy()[rows],
+        "prediction": prediction,
+        "correct": correct,
+        "distance": distances[rows],
+        "change": ["stayed" if i in previous else "joined" for i in now] + ["left"] * len(left),
+    })
