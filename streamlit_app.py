@@ -1,18 +1,13 @@
-"""hiddenrep app entry point: lists the runs in the store (the pages arrive with the app issue)."""
+"""hiddenrep app: page config, navigation, and the run picker every page shares. Nothing else."""
 
 import streamlit as st
 
-from hiddenrep.store import RunStore
+from hiddenrep.ui.widgets import run_picker
 
-st.set_page_config(page_title="hiddenrep", layout="wide")
-st.title("hiddenrep — watch a neural network learn")
-runs = RunStore().list()
-if not runs:
-    st.info("No runs yet. Train one from a terminal: `hiddenrep train --dataset movie-sentences --model ffnn`.")
-else:
-    st.dataframe(
-        [{"run": r.id, "status": r.status, "checkpoints": len(r.checkpoints),
-          "validation accuracy": r.checkpoints[-1].metrics.get("validation_acc") if r.checkpoints else None}
-         for r in runs],
-        hide_index=True,
-    )
+st.set_page_config(page_title="hiddenrep", page_icon=":material/scatter_plot:", layout="wide")
+page = st.navigation([
+    st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+])
+run_picker()
+page.run()

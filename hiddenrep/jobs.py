@@ -1,0 +1,179 @@
+"""Background work for the app: training in a subprocess, projections in one worker thread.
+
+Training never runs inside the app's process: a click or a rerun cannot kill it, two browser sessions
+train side by side, and the run store is the only channel back (the app polls it). Cancelling sends
+SIGINT, which the CLI turns into a run marked ``cancelled``. Projections run on a single worker
+thread (UMAP is not thread-safe), survive reruns, and report (done, total) frames as they go.
+Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .store import Run, RunStore
+
+_TQDM_STEPS = re.compile(r"(\d+)/(\d+) \[")
+_FINAL_LINE = re.compile(r"^run (\S+): ", re.MULTILINE)
+_JOBS: dict[int, "TrainingJob"] = {}  # every job this process started, by pid (shared by all sessions)
+
+
+@dataclass(eq=False)
+class TrainingJob:
+    """One ``hiddenrep train`` subprocess and where it writes."""
+
+    process: subprocess.Popen
+    runs_dir: Path
+    log_path: Path
+    options: dict
+    started_at: float = field(default_factory=time.time)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.poll()
+
+    @property
+    def running(self) -> bool:
+        return self.returncode is None
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text("utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def run_id(self) -> str | None:
+        """The run this job writes: the manifest carrying its pid, or the id the CLI printed (reused run)."""
+        store = RunStore(self.runs_dir)
+        for run in store.list():
+            if run.manifest.get("pid") == self.pid and run.manifest.get("created_at", 0) >= self.started_at - 1:
+                return run.id
+        found = _FINAL_LINE.findall(self.log())
+        return found[-1] if found else None
+
+    def run(self) -> Run | None:
+        run_id = self.run_id()
+        return RunStore(self.runs_dir).open(run_id) if run_id else None
+
+    def steps(self) -> tuple[int, int] | None:
+        """(done, total) optimiser steps from the CLI's progress bar, once it has started."""
+        found = _TQDM_STEPS.findall(self.log())
+        if not found:
+            return None
+        done, total = found[-1]
+        return int(done), int(total)
+
+    def error(self) -> str | None:
+        """The CLI's error line when the job failed, else None."""
+        if self.returncode in (None, 0, 130):
+            return None
+        lines = [line for line in self.log().splitlines() if line.strip()]
+        errors = [line for line in lines if line.startswith("hiddenrep: error:") or "Error" in line]
+        return (errors or lines or [f"exit code {self.returncode}"])[-1]
+
+    def cancel(self) -> None:
+        """SIGINT: the CLI stops at the next step and marks the run cancelled."""
+        if self.running:
+            self.process.send_signal(signal.SIGINT)
+
+
+def start_training(runs_dir: str | os.PathLike, **options) -> TrainingJob:
+    """Start ``hiddenrep train`` with ``options`` (dataset=..., epochs=..., every_steps=...) in the background."""
+    runs_dir = Path(runs_dir)
+    logs = runs_dir / ".jobs"
+    logs.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "hiddenrep.cli", "train", "--runs-dir", str(runs_dir)]
+    for name, value in options.items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            command += [flag] if value else []
+        else:
+            command += [flag, str(value)]
+    log_path = logs / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{len(_JOBS)}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    job = TrainingJob(process, runs_dir, log_path, dict(options))
+    _JOBS[job.pid] = job
+    return job
+
+
+def get_job(pid: int) -> TrainingJob | None:
+    """A job this process started, by pid (None after a server restart)."""
+    return _JOBS.get(pid)
+
+
+@dataclass(eq=False)
+class Task:
+    """Work on the worker threads; ``progress`` is (done, total) when the work reports it."""
+
+    future: Future
+    progress: tuple[int, int] = (0, 0)
+
+    @property
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self):
+        """The work's result; raises what the work raised."""
+        return self.future.result()
+
+
+_TASKS: dict[tuple, Task] = {}
+# UMAP is not thread-safe; hiddenrep.reduce serialises it with its own lock.
+_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hiddenrep-worker")
+_LOCK = threading.Lock()
+
+
+def _task(key: tuple, work) -> Task:
+    """The task for ``key``: started on first request, then shared by every session asking the same
+    question; one that failed is retried on the next request. ``work(report)`` gets a progress callback."""
+    with _LOCK:
+        task = _TASKS.get(key)
+        if task is not None and not (task.done and task.future.exception() is not None):
+            return task
+        task = Task(Future())
+
+        def report(done: int, total: int) -> None:
+            task.progress = (done, total)
+
+        task.future = _WORKERS.submit(work, report)
+        _TASKS[key] = task
+        return task
+
+
+def projection_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...], **options) -> Task:
+    """``project_run`` of ``checkpoints`` with ``options`` (method=, mode=, ...) in the background."""
+
+    def work(report):
+        from .reduce import project_run
+
+        return project_run(RunStore(runs_dir).open(run_id), checkpoints=list(checkpoints), progress=report,
+                           **options)
+
+    key = ("projection", str(Path(runs_dir).resolve()), run_id, tuple(checkpoints), tuple(sorted(options.items())))
+    return _task(key, work)
+
+
+def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: int) -> Task:
+    """``label_issues`` of a run (as of its first ``n_checkpoints``) in the background."""
+
+    def work(report):
+        from .analysis import label_issues
+
+        return label_issues(RunStore(runs_dir).open(run_id), checkpoint=n_checkpoints - 1)
+
+    return _task(("label_issues", str(Path(runs_dir).resolve()), run_id, n_checkpoints), work)

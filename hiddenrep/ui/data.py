@@ -1,0 +1,140 @@
+"""Cached loaders for the pages: small hashable keys in, arrays loaded inside.
+
+Keys include the number of checkpoints a run has, so a run still training gets fresh results as
+checkpoints arrive while finished work stays cached.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ..store import Run, RunStore, default_runs_dir
+
+
+def store() -> RunStore:
+    """The runs directory: $HIDDENREP_RUNS (set by ``hiddenrep app DIR``) or ./runs."""
+    return RunStore(default_runs_dir())
+
+
+def open_run(run_id: str) -> Run:
+    return store().open(run_id)
+
+
+@st.cache_data(show_spinner=False)
+def dataset_preview(name: str) -> dict:
+    """Size, classes, modality and a few examples of a built-in dataset."""
+    from ..data import DATASETS, load_dataset
+
+    data = load_dataset(name)
+    labels = data.labels
+    if data.multilabel:
+        counts = {c: int(labels[:, j].sum()) for j, c in enumerate(data.class_names)}
+    else:
+        counts = {c: int((labels == j).sum()) for j, c in enumerate(data.class_names)}
+    take = np.random.default_rng(0).choice(len(data), size=min(5, len(data)), replace=False)
+    examples = pd.DataFrame({
+        "example_id": data.ids[take],
+        "text": [data.texts[i] for i in take],
+        "label": ["+".join(data.class_names[j] for j in np.flatnonzero(labels[i])) if data.multilabel
+                  else data.class_names[labels[i]] for i in take],
+        "split": data.split[take],
+    })
+    if data.modality == "image":
+        examples.insert(1, "image", [digit_png(data.inputs[i]) for i in take])
+    return {"size": len(data), "classes": counts, "modality": data.modality, "multilabel": data.multilabel,
+            "description": DATASETS[name].description, "examples": examples}
+
+
+def digit_png(image: np.ndarray) -> str:
+    """A small grayscale image in [0, 1] as a PNG data URL (for tables and tooltips)."""
+    from PIL import Image
+
+    pixels = (np.clip(np.asarray(image, dtype=np.float32), 0, 1) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(255 - pixels).save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def example_images(dataset: str) -> dict[str, str]:
+    """example_id → PNG data URL for an image dataset (empty for text)."""
+    from ..data import DATASETS, load_dataset
+
+    if dataset not in DATASETS or DATASETS[dataset].modality != "image":
+        return {}
+    data = load_dataset(dataset)
+    return {str(i): digit_png(x) for i, x in zip(data.ids, data.inputs)}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def neighbors(run_id: str, checkpoint: str, example_id: str, k: int = 10) -> pd.DataFrame:
+    from ..analysis import neighbor_table
+
+    return neighbor_table(open_run(run_id), checkpoint, example_id, k=k)
+
+
+def frames_ready(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str) -> int:
+    """How many frames of this projection are on disk already (it is computed in the background)."""
+    from ..reduce import cached_frames
+
+    return len(cached_frames(open_run(run_id), method=method, mode=mode, checkpoints=list(checkpoints)).checkpoints)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *, color_by: str,
+                 class_name: str | None, validation_only: bool, wrong_only: bool, search: str) -> dict:
+    """The epoch-scatter spec (JSON + key) of the ``n_ready`` frames computed so far, plus what the page
+    shows beside it. Raises LookupError when no point passes the filters.
+    """
+    from ..jobs import label_issues_task
+    from ..reduce import cached_frames
+    from ..viz import coloring, epoch_scatter, scatter_table
+    from .scatter import spec_json
+
+    run = open_run(run_id)
+    proj = cached_frames(run, method=method, mode=mode, checkpoints=list(checkpoints))
+    rows = np.asarray(proj.rows)
+    examples = run.examples().iloc[rows].reset_index(drop=True)
+    keep = np.ones(len(rows), dtype=bool)
+    if validation_only:
+        keep &= (examples["split"] == "validation").to_numpy()
+    if search:
+        keep &= examples["text"].str.contains(search, case=False, regex=False).to_numpy()
+    if not keep.any():
+        raise LookupError("No point matches the filters: clear the search text or untick 'validation only'.")
+    scores = None
+    if color_by == "label-issue score":
+        issues = label_issues_task(store().root, run_id, len(checkpoints)).result().set_index("example_id")
+        scores = issues.loc[examples["example_id"], "label_issue_score"].to_numpy()
+    color = coloring(run, list(proj.checkpoints), rows, color_by, class_name=class_name, issue_scores=scores)
+    points = examples[["example_id", "text", "label_name", "split"]].rename(columns={"label_name": "label"})
+    tooltip = ["text", "label", "example_id"]
+    images = example_images(run.manifest["dataset"]["name"])
+    if images:
+        points.insert(1, "image", points["example_id"].map(images))
+        tooltip = ["image", *tooltip]
+    table = scatter_table(proj.coords[:, keep], points[keep], color=color.values[..., keep],
+                          correct=color.correct[:, keep])
+    by_name = {c.name: c for c in run.checkpoints}
+    metrics = proj.metrics.reset_index(drop=True)
+    titles = [_frame_title(by_name[name].label, metrics.iloc[t]) for t, name in enumerate(proj.checkpoints)]
+    chart = epoch_scatter(table, frame_titles=titles, color_title=color.title, color_type=color.kind,
+                          color_domain=color.domain, color_scheme=color.scheme, tooltip=tooltip,
+                          wrong_only=wrong_only)
+    spec, key = spec_json(chart)
+    return {"spec": spec, "key": key, "metrics": metrics, "n_points": int(keep.sum()),
+            "checkpoints": list(proj.checkpoints)}
+
+
+def _frame_title(label: str, metrics: pd.Series) -> str:
+    parts = [label]
+    for column, name in (("trustworthiness", "trustworthiness"), ("knn_kept", "kNN kept"), ("jitter", "jitter")):
+        value = metrics.get(column)
+        if value is not None and np.isfinite(value):
+            parts.append(f"{name} {value:.2f}")
+    return " · ".join(parts)

@@ -1,0 +1,131 @@
+"""Drive the real app in Debian's Chromium (browser tests and bench/ui.py). Never downloads a browser."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ChromiumMissing(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def app_server(runs_dir: str | os.PathLike, script: str | os.PathLike = ROOT / "streamlit_app.py",
+               timeout: float = 60.0, env: dict | None = None) -> Iterator[tuple[str, float]]:
+    """Start ``streamlit run`` on a free port; yields (url, seconds until the server answered). Kills only it."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env={**os.environ, "HIDDENREP_RUNS": str(runs_dir), **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.perf_counter() - started > timeout:
+                    output = process.stdout.read().decode(errors="replace") if process.poll() is not None else ""
+                    raise RuntimeError(f"streamlit did not start on port {port}: {output[-2000:]}") from None
+                time.sleep(0.1)
+        yield url, time.perf_counter() - started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """A headless Playwright browser on Debian's Chromium; a plain error when it is not installed."""
+    if not Path(CHROMIUM).exists():
+        raise ChromiumMissing(f"Chromium is not installed at {CHROMIUM}. Install Debian's package "
+                              "(`apt-get install -y chromium`, which .ci/run does); the browser tests never "
+                              "download a browser.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def scatter_frame(page, timeout: float = 120.0):
+    """The epoch-scatter component's frame once its Vega view is drawn."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        frame = next((f for f in page.frames if "epoch_scatter" in f.url), None)
+        if frame is not None:
+            try:
+                frame.wait_for_function("window.hiddenrepView !== undefined", timeout=1000)
+                return frame
+            except Exception:  # noqa: BLE001 - not drawn yet; Playwright raises its own TimeoutError
+                pass
+        page.wait_for_timeout(200)
+    raise TimeoutError("the epoch scatter did not render")
+
+
+STEP_JS = """async (steps) => {
+  // Move the checkpoint slider like a user would (input event), wait until Vega has drawn the frame.
+  const input = document.querySelector('#slider input[type=range]');
+  const max = Number(input.max), times = [];
+  const tick = () => new Promise(r => { const c = new MessageChannel(); c.port1.onmessage = r; c.port2.postMessage(0); });
+  for (let k = 0; k < steps; k++) {
+    const target = k % (max + 1);
+    const start = performance.now();
+    input.value = target; input.dispatchEvent(new Event('input', {bubbles: true}));
+    while (window.hiddenrepView.signal('frame') !== target) await tick();
+    await window.hiddenrepView.runAsync();
+    times.push(performance.now() - start);
+    await new Promise(r => setTimeout(r, 20));
+  }
+  return times;
+}"""
+
+
+def click_point(page, frame, index: int = -1) -> str:
+    """Click a drawn point (default: the last drawn, so none covers it) with the real mouse; returns its id."""
+    box = frame.evaluate("""(index) => {
+      const view = window.hiddenrepView, canvas = document.querySelector('#vis canvas');
+      const items = [];
+      (function walk(node) {
+        if (!node) return;
+        const points = node.marktype === 'symbol' && node.items && node.items.length > 1
+          && node.items[0].datum && node.items[0].datum.example_id !== undefined;  // not the legend or the ring
+        if (points) items.push(...node.items);
+        (node.items || []).forEach(walk);
+      })(view.scenegraph().root);
+      const item = items.at(index), r = canvas.getBoundingClientRect(), [ox, oy] = view.origin();
+      let x = item.x, y = item.y;  // item coordinates are relative to the enclosing groups
+      for (let g = item.mark.group; g; g = g.mark && g.mark.group) { x += g.x || 0; y += g.y || 0; }
+      return {x: r.left + ox + x, y: r.top + oy + y, id: item.datum.example_id};
+    }""", index)
+    offset = frame.frame_element().bounding_box()
+    page.mouse.click(offset["x"] + box["x"], offset["y"] + box["y"])
+    return box["id"]

@@ -1,0 +1,83 @@
+"""What a point's colour means: per-example values read from a run, one row per frame when they change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .scatter import NOMINAL, QUANTITATIVE
+
+COLOR_BY = ("true label", "prediction", "correct", "loss", "confidence", "label-issue score")
+CORRECT_DOMAIN = ("correct", "wrong")
+
+
+@dataclass(frozen=True)
+class Coloring:
+    """Colour values for :func:`hiddenrep.viz.scatter_table` plus how to draw them.
+
+    ``values``: (n,) or (n_frames, n); ``correct``: (n_frames, n) bool.
+    """
+
+    values: np.ndarray
+    correct: np.ndarray
+    kind: str
+    title: str
+    domain: tuple | None
+    scheme: str = "viridis"
+
+
+def coloring(run, checkpoints: Sequence[str], rows: np.ndarray, color_by: str, *, class_name: str | None = None,
+             issue_scores: np.ndarray | None = None) -> Coloring:
+    """Colour ``rows`` of ``run`` at each of ``checkpoints`` by ``color_by`` (one of :data:`COLOR_BY`).
+
+    Multi-label runs colour one class at a time (``class_name``): its given label, its predicted
+    label, whether that prediction is right, its probability. ``issue_scores`` (n_rows,) is the
+    label-issue score in [0, 1], lower = more suspect.
+    """
+    if color_by not in COLOR_BY:
+        raise ValueError(f"color_by must be one of {COLOR_BY}, got {color_by!r}.")
+    rows = np.asarray(rows)
+    examples = run.examples().iloc[rows]
+    names = run.class_names
+    preds = np.stack([run.load(c, "pred")[rows] for c in checkpoints])
+    if run.multilabel:
+        if class_name not in names:
+            raise ValueError(f"Run {run.id} is multi-label: pick the class to colour, one of {names}.")
+        j = names.index(class_name)
+        given = examples[f"label:{class_name}"].to_numpy().astype(bool)
+        predicted = preds[..., j].astype(bool)
+        display = np.array([f"not {class_name}", class_name])
+        label_values, pred_values = display[given.astype(int)], display[predicted.astype(int)]
+        domain: tuple = tuple(display)
+    else:
+        given = examples["label"].to_numpy()
+        predicted = preds
+        display = np.asarray(names, dtype=object)
+        label_values, pred_values = display[given], display[predicted]
+        domain = tuple(names)
+    correct = predicted == given[None, :]
+
+    if color_by == "true label":
+        return Coloring(label_values, correct, NOMINAL, "true label", domain)
+    if color_by == "prediction":
+        return Coloring(pred_values, correct, NOMINAL, "prediction", domain)
+    if color_by == "correct":
+        return Coloring(np.where(correct, *CORRECT_DOMAIN), correct, NOMINAL, "prediction is", CORRECT_DOMAIN)
+    if color_by == "loss":
+        loss = np.stack([run.load(c, "loss")[rows] for c in checkpoints]).astype(np.float64)
+        high = float(np.quantile(loss, 0.99)) or 1.0
+        return Coloring(np.round(loss, 3), correct, QUANTITATIVE, "loss", (0.0, high), "viridis")
+    if color_by == "confidence":
+        probs = np.stack([run.load(c, "probs")[rows] for c in checkpoints]).astype(np.float64)
+        confidence = probs[..., names.index(class_name)] if run.multilabel else probs.max(-1)
+        title = f"p({class_name})" if run.multilabel else "confidence"
+        return Coloring(np.round(confidence, 3), correct, QUANTITATIVE, title, (0.0, 1.0), "viridis")
+    if issue_scores is None:
+        raise ValueError("Colouring by label-issue score needs issue_scores (from hiddenrep.analysis.label_issues).")
+    scores = np.asarray(issue_scores, dtype=np.float64)
+    if scores.shape != rows.shape:
+        raise ValueError(f"issue_scores has {scores.shape[0]} values for {len(rows)} rows.")
+    return Coloring(np.round(scores, 3), correct, QUANTITATIVE, "label quality (low = suspect)", (0.0, 1.0),
+                    "redyellowgreen")

@@ -1,0 +1,122 @@
+"""Explore: scrub a run's checkpoints in 2-D, colour the points, click one to read its neighbours."""
+
+import streamlit as st
+
+from hiddenrep.jobs import label_issues_task, projection_task
+from hiddenrep.reduce import MODES
+from hiddenrep.ui import state
+from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run, scatter_spec, store
+from hiddenrep.ui.scatter import epoch_scatter_view
+from hiddenrep.ui.widgets import (job_panel, no_runs_help, remember_pick, running_notice, session_jobs,
+                                  take_click, task_progress)
+from hiddenrep.viz import COLOR_BY, frame_quality
+
+METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
+MODE_LABELS = {"joint-pca": "one PCA basis for all checkpoints", "warm": "warm-started from the previous checkpoint",
+               "aligned": "AlignedUMAP (fitted jointly)", "procrustes": "each alone, rotated onto the previous",
+               "independent": "each alone (unstable; for comparison)"}
+
+st.title("Explore a run")
+# Transient notices (jobs, progress) live in these fixed slots so the chart below keeps its place in
+# the page across reruns: a moved chart is a remounted chart, which would lose the checkpoint on screen.
+jobs_slot, notice_slot = st.container(), st.container()
+with jobs_slot:
+    for job in session_jobs():
+        if job.running:
+            job_panel(job)
+run_id = st.session_state.get(state.RUN_ID)
+if run_id is None:
+    no_runs_help()
+    st.stop()
+run = open_run(run_id)
+if not run.checkpoints:
+    st.info(f"Run `{run.id}` is **{run.status}** and has no checkpoint yet; the first one appears "
+            "here as soon as it is recorded.")
+    running_notice(run)
+    st.stop()
+with notice_slot:
+    running_notice(run)
+progress_slot = st.container()
+
+controls = st.columns([1, 2, 2, 2])
+method = METHODS[controls[0].selectbox("Projection", list(METHODS))]
+mode = controls[1].selectbox("Stability", MODES[method], format_func=MODE_LABELS.get)
+color_by = controls[2].selectbox("Colour by", COLOR_BY)
+class_name = controls[3].selectbox("Class to colour", run.class_names) if run.multilabel else None
+filters = st.columns([1, 1, 3])
+wrong_only = filters[0].toggle("Only misclassified", help="at the checkpoint on screen")
+validation_only = filters[1].toggle("Only validation")
+search = filters[2].text_input("Search text", placeholder="show only examples containing…",
+                               label_visibility="collapsed")
+
+checkpoints = tuple(c.name for c in run.checkpoints)
+task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
+if task.done and task.future.exception() is not None:
+    progress_slot.error(f"The {method.upper()} projection failed: {task.future.exception()}")
+    st.stop()
+ready = len(checkpoints) if task.done else frames_ready(run.id, checkpoints, method, mode)
+if not task.done:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
+    with progress_slot:
+        task_progress(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
+                      rerun_when=lambda: frames_ready(run.id, checkpoints, method, mode) != ready)
+    if ready == 0:
+        st.stop()
+issues = label_issues_task(store().root, run.id, len(checkpoints))
+if color_by == "label-issue score" and not issues.done:
+    with progress_slot:
+        task_progress(issues, "Scoring label quality (cleanlab, kNN agreement, training dynamics)")
+    st.stop()
+try:
+    view = scatter_spec(run.id, checkpoints, method, mode, ready, color_by=color_by, class_name=class_name,
+                        validation_only=validation_only, wrong_only=wrong_only, search=search.strip())
+except LookupError as error:
+    progress_slot.warning(str(error))
+    st.stop()
+
+take_click(state.SCATTER)  # before drawing, so the chart already rings the clicked point
+chart_column, side = st.columns([3, 2])
+with chart_column:
+    epoch_scatter_view(view["spec"], view["key"], focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER)
+    st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints, "
+               f"{method.upper()} ({mode}). Scrubbing and play run in your browser.")
+
+neighbours_tab, suspects_tab, quality_tab = side.tabs(["Neighbours", "Suspected mislabels", "Frame quality"])
+with quality_tab:
+    st.caption("Per checkpoint: how faithful (trustworthiness, kNN kept) and how steady (jitter) the 2-D "
+               "frame is, and how much the hidden space itself moved (hidden change).")
+    st.altair_chart(frame_quality(view["metrics"]), width="stretch")
+with suspects_tab:
+    st.caption("Lowest label quality first; pick a row to ring the point and read its neighbours.")
+    if not issues.done:
+        task_progress(issues, "Scoring label quality")
+    else:
+        ranked = issues.result().sort_values("label_issue_score").head(50)[
+            ["example_id", "label_issue_score", "label", "text"]]
+        picked = st.dataframe(ranked, hide_index=True, on_select="rerun", selection_mode="single-row",
+                              key="issues", height=420,
+                              column_config={"label_issue_score": st.column_config.ProgressColumn(
+                                  "quality", min_value=0.0, max_value=1.0, format="%.2f")})
+        rows = picked.selection.rows
+        if rows and ranked.iloc[rows[0]]["example_id"] != st.session_state.get(state.ISSUE_PICK):
+            st.session_state[state.ISSUE_PICK] = ranked.iloc[rows[0]]["example_id"]
+            remember_pick(st.session_state[state.ISSUE_PICK])
+            st.rerun()
+
+with neighbours_tab:
+    example_id = st.session_state.get(state.EXAMPLE_ID)
+    if example_id is None:
+        st.info("Click a point (or a suspected mislabel) to see its nearest neighbours in the hidden space.")
+    else:
+        frame = min(st.session_state.get(state.FRAME, len(checkpoints) - 1), len(checkpoints) - 1)
+        checkpoint = run.checkpoint(checkpoints[frame])
+        st.markdown(f"**Neighbours of `{example_id}` at {checkpoint.label}**")
+        table = neighbors(run.id, checkpoint.name, example_id)
+        images = example_images(run.manifest["dataset"]["name"])
+        if images:
+            table.insert(2, "image", table["example_id"].map(images))
+        st.dataframe(table, hide_index=True, width="stretch", height=460,
+                     column_order=[c for c in ("rank", "image", "text", "label", "prediction", "correct", "distance",
+                                               "change", "example_id") if c in table.columns],
+                     column_config={"distance": st.column_config.NumberColumn(format="%.3f"),
+                                    "image": st.column_config.ImageColumn("image"),
+                                    "text": st.column_config.TextColumn(width="medium")})

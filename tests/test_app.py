@@ -1,0 +1,113 @@
+"""The app's pages through Streamlit's AppTest: widgets → library calls → what is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hiddenrep import jobs
+from hiddenrep.ui import state
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+TIMEOUT = 120
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
+    return tmp_path
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "info", "success", "warning", "error", "caption", "title", "subheader")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def _wait_for_jobs(at: AppTest) -> list[jobs.TrainingJob]:
+    started = [jobs.get_job(pid) for pid in at.session_state[state.JOB_PIDS]]
+    for job in started:
+        job.process.wait(timeout=TIMEOUT)
+    return started
+
+
+def test_no_runs_reads_as_help_and_one_click_trains_the_default_run(runs_dir, monkeypatch):
+    from hiddenrep.ui import widgets
+
+    monkeypatch.setitem(widgets.DEFAULT_RUN, "dataset", "synthetic")
+    monkeypatch.setitem(widgets.DEFAULT_RUN, "epochs", 1)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "No runs yet" in _texts(at) and "hiddenrep train" in _texts(at)
+    at.button[0].click().run()
+    (job,) = _wait_for_jobs(at)
+    assert job.options["dataset"] == "synthetic" and job.returncode == 0, job.log()
+    # A fresh session: AppTest re-runs only the page script after the first run, not the router.
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert at.sidebar.selectbox[0].value == job.run_id()  # the new run is picked for every page
+
+
+def test_train_page_shows_the_dataset_and_trains_in_the_background(runs_dir):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    dataset = next(s for s in at.selectbox if s.label == "Dataset")
+    dataset.set_value("synthetic").run()
+    assert "600" in [m.value for m in at.metric][0] and "known flipped labels" in _texts(at)
+    assert at.dataframe[0].value["text"].str.len().gt(0).all()  # a few examples are shown
+    inputs = {n.label: n for n in at.number_input}
+    inputs["Epochs"].set_value(2)
+    inputs["Hidden size (the recorded layer)"].set_value(8)
+    at.button[0].click().run()
+    assert "Training ffnn on synthetic" in _texts(at) or "Preparing ffnn on synthetic" in str(
+        [p.proto.text for p in at.get("progress")])
+    (job,) = _wait_for_jobs(at)
+    assert job.returncode == 0, job.log()
+    at.run()
+    assert f"Trained `{job.run_id()}`" in _texts(at)
+    assert job.run().config["epochs"] == 2 and job.run().config["hidden"] == 8
+
+
+@pytest.fixture
+def explore(tiny_run, monkeypatch):
+    """The Explore page on the shared tiny run, with its PCA projection already computed."""
+    from hiddenrep.jobs import label_issues_task, projection_task
+    from hiddenrep.reduce import DEFAULT_MODES
+
+    monkeypatch.setenv("HIDDENREP_RUNS", str(tiny_run.path.parent))
+    names = tuple(c.name for c in tiny_run.checkpoints)
+    projection_task(tiny_run.path.parent, tiny_run.id, names, method="pca", mode=DEFAULT_MODES["pca"]).result()
+    label_issues_task(tiny_run.path.parent, tiny_run.id, len(names)).result()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_explore_shows_controls_quality_and_suspects(explore, tiny_run):
+    at = explore
+    assert at.sidebar.selectbox[0].value == tiny_run.id
+    assert {s.label for s in at.selectbox} >= {"Projection", "Stability", "Colour by"}
+    assert "4 checkpoints" in _texts(at)  # 300 points × 4 checkpoints
+    assert "Click a point" in _texts(at)  # the neighbour table's empty state reads as help
+    suspects = at.dataframe[0].value
+    assert suspects["label_issue_score"].is_monotonic_increasing and len(suspects) == 50
+
+
+def test_explore_a_picked_example_opens_its_neighbours(explore, tiny_run):
+    at = explore
+    example = tiny_run.examples()["example_id"].iloc[7]
+    # what a chart click does (the component's value cannot be produced without a browser)
+    at.session_state[state.EXAMPLE_ID] = example
+    at.session_state[state.FRAME] = 1
+    at.run()
+    assert f"Neighbours of `{example}` at epoch 1" in _texts(at)
+    table = at.dataframe[0].value  # the Neighbours tab comes first
+    assert len(table[table["change"] != "left"]) == 10 and set(table["change"]) <= {"stayed", "joined", "left"}
+
+
+def test_explore_filters_that_leave_nothing_say_how_to_fix_it(explore):
+    at = explore
+    at.text_input[0].set_value("no example contains this").run()
+    assert "No point matches the filters" in "\n".join(w.value for w in at.warning)
