@@ -23,7 +23,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .training import TrainConfig, TrainEvent, train
 
     config = TrainConfig(dataset=args.dataset, model=args.model, epochs=args.epochs, hidden=args.hidden,
-                         every_steps=args.every_steps, seed=args.seed, batch_size=args.batch_size, lr=args.lr)
+                         every_steps=args.every_steps, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
+                         embeddings=args.embeddings)
     data = load_dataset(args.dataset, progress=lambda message: print(message, file=sys.stderr))
     bar = tqdm(total=0, unit="step", desc=f"{args.model} on {args.dataset}", file=sys.stderr)
 
@@ -39,7 +40,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     store = RunStore(args.runs_dir)
     try:
-        run = train(config, data, store=store, callbacks=[show], retrain=args.retrain)
+        run = train(config, data, store=store, callbacks=[show], retrain=args.retrain, record_words=args.words)
     except KeyboardInterrupt:
         bar.close()
         print("Cancelled: the run is marked cancelled and will be replaced by the next identical train.",
@@ -180,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--lr", type=float, default=2e-3)
     train.add_argument("--retrain", action="store_true", help="train again even if this exact run is complete")
+    train.add_argument("--embeddings", choices=["random", "glove-50d"], default="random",
+                       help="text models: start the token embeddings from GloVe 50-d (glove-50d) or at random")
+    train.add_argument("--words", action="store_true",
+                       help="text models: also record lexicon words' embedding rows per checkpoint (<run id>.words)")
     _runs_dir_option(train)
     train.set_defaults(func=cmd_train)
 

@@ -9,11 +9,12 @@ import traceback
 from dataclasses import asdict, dataclass, fields
 from typing import Callable, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..data import TRAIN, LabeledData, load_dataset
-from ..models import HIDDEN_LAYER, build_model
+from ..models import EMBEDDINGS, HIDDEN_LAYER, build_model
 from ..store import CANCELLED, COMPLETE, FAILED, RUNNING, Run, RunStore, atomic_write_json
 from .recorder import Recorder
 
@@ -35,11 +36,16 @@ class TrainConfig:
     max_len: int = 64
     pool: str = "mean"
     dropout: float = 0.2
+    embeddings: str = "random"  # or "glove-50d": text models start from the real GloVe vectors
 
     def __post_init__(self) -> None:
         for name in ("epochs", "hidden", "batch_size", "embedding_dim", "max_len"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
+        if self.embeddings not in EMBEDDINGS:
+            raise ValueError(f"embeddings must be one of {EMBEDDINGS}, got {self.embeddings!r}.")
+        if self.embeddings == "glove-50d" and self.embedding_dim != 50:
+            raise ValueError(f"embeddings='glove-50d' needs embedding_dim=50 (GloVe's size), got {self.embedding_dim}.")
         if self.every_steps < 0:
             raise ValueError(f"every_steps must be 0 (off) or positive, got {self.every_steps}.")
 
@@ -90,13 +96,16 @@ def train(
     seed: int | None = None,
     cancel: threading.Event | None = None,
     retrain: bool = False,
+    record_words: bool | Sequence[str] = False,
 ) -> Run:
     """Train ``config.model`` on ``data`` and record every example at every checkpoint.
 
     Checkpoints: before training (epoch 0), each epoch end, and every ``config.every_steps``
     steps. A complete run with the same config is reused unless ``retrain``; a failed, cancelled
     or interrupted one is replaced. ``cancel`` (a threading.Event) stops at the next step and
-    leaves the run marked cancelled. Returns the finished :class:`Run`.
+    leaves the run marked cancelled. ``record_words`` (True, or a list of words) also records those
+    words' embedding rows at every checkpoint into the companion run ``<run_id>.words`` (see
+    :mod:`hiddenrep.words`). Returns the finished :class:`Run`.
     """
     if seed is not None and seed != config.seed:
         config = TrainConfig.from_dict({**asdict(config), "seed": seed})
@@ -106,23 +115,18 @@ def train(
     run_id = config.run_id(data)
     if store.exists(run_id):
         existing = store.open(run_id)
-        if existing.status == COMPLETE and not retrain:
+        if existing.status == COMPLETE and not retrain and not (record_words and not store.exists(f"{run_id}.words")):
             return existing
         if existing.status == RUNNING:
             raise RuntimeError(f"Run {run_id} is being trained by process {existing.manifest.get('pid')}; "
                                "wait for it or cancel it first.")
     generator = _seed_everything(config.seed)
     prepared = build_model(config.model, data, hidden=config.hidden, embedding_dim=config.embedding_dim,
-                           max_len=config.max_len, pool=config.pool, dropout=config.dropout)
+                           max_len=config.max_len, pool=config.pool, dropout=config.dropout,
+                           embeddings=config.embeddings)
     model = prepared.model
-    recorder = Recorder.start(store, run_id, model, data, prepared.inputs, layer=HIDDEN_LAYER,
-                              config=asdict(config), model_name=config.model, seed=config.seed, overwrite=True)
-    writer = recorder.writer
-    if prepared.vocabulary is not None:
-        atomic_write_json(writer.path / "vocabulary.json", {"tokens": prepared.vocabulary.tokens})
-
     train_index = torch.from_numpy((data.split == TRAIN).nonzero()[0])
-    labels = recorder.labels
+    labels = torch.from_numpy(np.asarray(data.labels, dtype=np.int64))
     loss_fn: nn.Module = nn.BCEWithLogitsLoss() if data.multilabel else nn.CrossEntropyLoss()
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = -(-len(train_index) // config.batch_size)
@@ -133,12 +137,24 @@ def train(
         for callback in callbacks:
             callback(event)
 
+    words = None
+
     def checkpoint(epoch: float, step: int) -> None:
         recorder.record(epoch=epoch, step=step)
+        if words is not None:
+            words.record(epoch=epoch, step=step)
         emit("checkpoint", epoch, step, metrics=writer.manifest["checkpoints"][-1]["metrics"])
 
+    # The run exists from here on; the try starts at once so a Ctrl-C at any moment marks it cancelled.
+    recorder = Recorder.start(store, run_id, model, data, prepared.inputs, layer=HIDDEN_LAYER,
+                              config=asdict(config), model_name=config.model, seed=config.seed, overwrite=True)
+    writer = recorder.writer
     step = 0
     try:
+        if prepared.vocabulary is not None:
+            atomic_write_json(writer.path / "vocabulary.json", {"tokens": prepared.vocabulary.tokens})
+        if record_words:
+            words = _word_recorder(store, run_id, config, data, prepared, record_words)
         emit("start", 0, 0)
         checkpoint(0, 0)
         for epoch in range(config.epochs):
@@ -160,17 +176,38 @@ def train(
             checkpoint(epoch + 1, step)
         _save_weights(model, writer.path)
         run = writer.finish(COMPLETE)
+        if words is not None:
+            words.finish(COMPLETE)
     except (Cancelled, KeyboardInterrupt):
         run = writer.finish(CANCELLED, error=f"cancelled at step {step} of {total}")
+        if words is not None:
+            words.finish(CANCELLED, error=run.manifest["error"])
         emit("end", step / steps_per_epoch, step)
         if cancel is None or not cancel.is_set():
             raise
         return run
     except Exception as error:
         writer.finish(FAILED, error="".join(traceback.format_exception_only(error)).strip())
+        if words is not None:
+            words.finish(FAILED, error=writer.manifest["error"])
         raise
     emit("end", config.epochs, step, metrics=run.checkpoints[-1].metrics)
     return run
+
+
+def _word_recorder(store, run_id, config, data, prepared, record_words):
+    """The companion run's recorder; rows are read from the live embedding table at each checkpoint."""
+    from ..words import WordRecorder
+
+    embedding = getattr(prepared.model, "embedding", None)
+    if prepared.vocabulary is None or embedding is None:
+        raise ValueError(f"record_words needs a text model with its own token embedding (ffnn, bilstm), "
+                         f"not {config.model!r}.")
+    return WordRecorder.start(store, run_id, prepared.vocabulary.tokens,
+                              lambda: embedding.weight.detach().cpu().numpy(),
+                              words=None if record_words is True else record_words, dataset=data.name,
+                              model=config.model, config=asdict(config), seed=config.seed,
+                              glove=config.embeddings == "glove-50d")
 
 
 def _save_weights(model: nn.Module, directory) -> None:

@@ -1,0 +1,58 @@
+"""Nearest words in the embedding space, per checkpoint, and finding words by typing."""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import pandas as pd
+
+from ..store import Run
+from .record import words_run
+
+
+def find_words(run: Run, query: str, *, limit: int = 20) -> list[str]:
+    """Recorded words matching what was typed: exact first, then prefix, then substring, then close spellings."""
+    words = words_run(run).examples()["example_id"].tolist()
+    query = query.strip().lower()
+    if not query:
+        return []
+    exact = [w for w in words if w == query]
+    prefix = [w for w in words if w.startswith(query) and w != query]
+    inside = [w for w in words if query in w and not w.startswith(query)]
+    found = exact + prefix + inside
+    return (found or difflib.get_close_matches(query, words, n=limit, cutoff=0.75))[:limit]
+
+
+def nearest_words(run: Run, checkpoint, word: str, k: int = 10) -> pd.DataFrame:
+    """The ``k`` nearest recorded words to ``word`` at ``checkpoint`` by cosine distance.
+
+    ``run`` is a training run recorded with words, or its ``.words`` companion. Columns: rank, word,
+    word_class, distance, change ("stayed"/"joined" against the previous checkpoint; the words that
+    "left" follow with no rank), as :func:`hiddenrep.analysis.neighbor_table` gives for examples.
+    """
+    from ..analysis import neighbor_table
+
+    words = words_run(run)
+    known = words.examples()["example_id"].tolist()
+    if word not in known:
+        close = find_words(words, word, limit=5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise LookupError(f"{word!r} is not among the {len(known)} recorded words of run {words.id}.{hint}")
+    table = neighbor_table(words, checkpoint, word, k=k, metric="cosine")
+    return table.rename(columns={"example_id": "word", "label": "word_class"})[
+        ["rank", "word", "word_class", "distance", "change"]]
+
+
+def nearest_words_by_checkpoint(run: Run, word: str, k: int = 10) -> pd.DataFrame:
+    """One row per checkpoint: epoch and the ``k`` nearest words, nearest first (the drift story in one table)."""
+    words = words_run(run)
+    rows = []
+    for checkpoint in words.checkpoints:
+        table = nearest_words(words, checkpoint, word, k=k)
+        ranked = table[table["rank"].notna()]
+        rows.append({"checkpoint": checkpoint.name, "epoch": checkpoint.epoch,
+                     "nearest": ", ".join(ranked["word"]),
+                     "joined": ", ".join(ranked.loc[ranked["change"] == "joined", "word"]),
+                     "mean_distance": float(np.mean(ranked["distance"]))})
+    return pd.DataFrame(rows)
