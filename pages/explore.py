@@ -7,9 +7,10 @@ from hiddenrep.reduce import MODES
 from hiddenrep.ui import state
 from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run, scatter_spec, store
 from hiddenrep.ui.scatter import epoch_scatter_view
+from hiddenrep.ui.transfer import run_downloads, table_download
 from hiddenrep.ui.widgets import (job_panel, no_runs_help, remember_pick, running_notice, session_jobs,
                                   take_click, task_progress)
-from hiddenrep.viz import COLOR_BY, frame_quality
+from hiddenrep.viz import color_options, frame_quality
 
 METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
 MODE_LABELS = {"joint-pca": "one PCA basis for all checkpoints", "warm": "warm-started from the previous checkpoint",
@@ -41,7 +42,7 @@ progress_slot = st.container()
 controls = st.columns([1, 2, 2, 2])
 method = METHODS[controls[0].selectbox("Projection", list(METHODS))]
 mode = controls[1].selectbox("Stability", MODES[method], format_func=MODE_LABELS.get)
-color_by = controls[2].selectbox("Colour by", COLOR_BY)
+color_by = controls[2].selectbox("Colour by", color_options(run))
 class_name = controls[3].selectbox("Class to colour", run.class_names) if run.multilabel else None
 filters = st.columns([1, 1, 3])
 wrong_only = filters[0].toggle("Only misclassified", help="at the checkpoint on screen")
@@ -79,6 +80,8 @@ with chart_column:
     epoch_scatter_view(view["spec"], view["key"], focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER)
     st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints, "
                f"{method.upper()} ({mode}). Scrubbing and play run in your browser.")
+    with st.popover("Download run or projection", icon=":material/download:"):
+        run_downloads(run, projection=(method, mode, checkpoints) if task.done else None)
 
 neighbours_tab, suspects_tab, quality_tab = side.tabs(["Neighbours", "Suspected mislabels", "Frame quality"])
 with quality_tab:
@@ -89,6 +92,8 @@ with suspects_tab:
     st.caption("Lowest label quality first; pick a row to ring the point and read its neighbours.")
     if not issues.done:
         task_progress(issues, "Scoring label quality")
+    elif issues.future.exception() is not None:
+        st.info(str(issues.future.exception()))
     else:
         ranked = issues.result().sort_values("label_issue_score").head(50)[
             ["example_id", "label_issue_score", "label", "text"]]
@@ -96,6 +101,8 @@ with suspects_tab:
                               key="issues", height=420,
                               column_config={"label_issue_score": st.column_config.ProgressColumn(
                                   "quality", min_value=0.0, max_value=1.0, format="%.2f")})
+        table_download(issues.result().sort_values("label_issue_score"), "All scores (CSV)",
+                       f"{run.id}-label-issues.csv", key="issues-csv")
         rows = picked.selection.rows
         if rows and ranked.iloc[rows[0]]["example_id"] != st.session_state.get(state.ISSUE_PICK):
             st.session_state[state.ISSUE_PICK] = ranked.iloc[rows[0]]["example_id"]
@@ -120,3 +127,5 @@ with neighbours_tab:
                      column_config={"distance": st.column_config.NumberColumn(format="%.3f"),
                                     "image": st.column_config.ImageColumn("image"),
                                     "text": st.column_config.TextColumn(width="medium")})
+        table_download(table.drop(columns="image", errors="ignore"), "Neighbours (CSV)",
+                       f"{run.id}-{checkpoint.name}-neighbours-of-{example_id}.csv", key="neighbours-csv")

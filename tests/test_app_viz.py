@@ -100,3 +100,20 @@ def test_training_curves_and_frame_quality(tiny_run):
     assert {r["measure"] for r in rows} == {"trustworthiness", "kNN kept", "jitter", "hidden change"}
     with pytest.raises(ValueError, match="No checkpoint metrics yet"):
         training_curves(pd.DataFrame())
+
+
+def test_a_run_without_predictions_colours_by_its_label_only(tmp_path, tiny_text):
+    from hiddenrep.store import RunStore
+    from hiddenrep.viz import color_options
+
+    writer = RunStore(tmp_path).create("vectors-only", examples=tiny_text.to_frame(), config={}, seed=None,
+                                       dataset={"name": "x", "class_names": tiny_text.class_names}, model={})
+    with writer.checkpoint(epoch=0, step=0) as checkpoint:
+        checkpoint.write("hidden", np.ones((len(tiny_text), 4), np.float32))
+    run = writer.finish()
+    assert color_options(run) == ("true label",)
+    color = coloring(run, ["0000"], np.arange(5), "true label")
+    assert color.values.tolist() == [tiny_text.class_names[i] for i in tiny_text.labels[:5]]
+    assert color.correct.all()
+    with pytest.raises(LookupError, match="no predictions"):
+        coloring(run, ["0000"], np.arange(5), "loss")

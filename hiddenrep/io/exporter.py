@@ -42,14 +42,15 @@ def export_projection(run: Run, coordinates: Sequence[np.ndarray], directory: st
 
 
 def export_zip(run: Run, *, format: str = "csv", array: str = "hidden",
-               coordinates: Sequence[np.ndarray] | None = None) -> bytes:
-    """The same folder as one zip in memory, for a download button."""
+               coordinates: Sequence[np.ndarray] | None = None,
+               checkpoints: Sequence[int | str] | None = None) -> bytes:
+    """The same folder as one zip in memory, for a download button (``coordinates``: a projection's)."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / run.id
         if coordinates is None:
-            export_run(run, folder, format=format, array=array)
+            export_run(run, folder, format=format, array=array, checkpoints=checkpoints)
         else:
-            export_projection(run, coordinates, folder, format=format)
+            export_projection(run, coordinates, folder, format=format, checkpoints=checkpoints)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(folder.rglob("*")):

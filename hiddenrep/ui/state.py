@@ -7,3 +7,15 @@ FRAME = "frame"  # the checkpoint (frame index) the example was picked at
 LAST_CLICK = "last_click"  # the chart click already handled (so a rerun does not replay it)
 ISSUE_PICK = "issue_pick"  # the suspected-mislabel row already handled
 SCATTER = "epoch_scatter"  # the scatter component: its value is the last clicked point
+NEXT_RUN_ID = "next_run_id"  # a run for the picker to select on the next rerun (set after the picker is drawn)
+IMPORTED = "imported_run"  # the run this session imported last (the Import page reports it)
+# Animate, Compare and Words pages
+TRACKED = "tracked"  # example ids followed on the Animate page, lettered A, B, C… in this order
+LAST_TRACK_CLICK = "last_track_click"  # per component key: the click already added to a tracked list
+ANIMATE = "animate_scatter"  # the Animate page's tweened scatter (its value is the last clicked point)
+EXPORTS = "exports"  # export kinds ("gif", "mp4", "html") requested on the Animate page → their settings
+COMPARE_RUN = "compare_run"  # the second run (B) on the Compare page; A is RUN_ID
+COMPARE_SCATTER = "compare_scatter"  # the Compare page's side-by-side scatter
+COMPARE_TWEEN = "compare_tween"  # the Compare page's A → B transition
+WORDS_TRACKED = "words_tracked"  # words followed on the Words page
+WORDS_SCATTER = "words_scatter"  # the Words page's tweened scatter

@@ -26,6 +26,8 @@ def run_picker() -> Run | None:
         st.sidebar.caption(f"No runs yet in `{store().root}`.")
         return None
     ids = list(runs)
+    if st.session_state.get(state.NEXT_RUN_ID) in runs:  # a page asked for a new run (e.g. just imported)
+        st.session_state[state.RUN_ID] = st.session_state.pop(state.NEXT_RUN_ID)
     if st.session_state.get(state.RUN_ID) not in runs:
         st.session_state[state.RUN_ID] = ids[0]
     chosen = st.sidebar.selectbox("Run", ids, key=state.RUN_ID, format_func=lambda i: _run_label(runs[i]))

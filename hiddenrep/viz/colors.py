@@ -13,6 +13,16 @@ COLOR_BY = ("true label", "prediction", "correct", "loss", "confidence", "label-
 CORRECT_DOMAIN = ("correct", "wrong")
 
 
+def has_predictions(run) -> bool:
+    """Imported runs without labels (or with the linear probe off) hold hidden vectors only."""
+    return bool(run.checkpoints) and "pred" in run.array_names(-1)
+
+
+def color_options(run) -> tuple[str, ...]:
+    """The :data:`COLOR_BY` choices this run can show: all of them, or the label alone without predictions."""
+    return COLOR_BY if has_predictions(run) else COLOR_BY[:1]
+
+
 @dataclass(frozen=True)
 class Coloring:
     """Colour values for :func:`hiddenrep.viz.scatter_table` plus how to draw them.
@@ -41,22 +51,24 @@ def coloring(run, checkpoints: Sequence[str], rows: np.ndarray, color_by: str, *
     rows = np.asarray(rows)
     examples = run.examples().iloc[rows]
     names = run.class_names
-    preds = np.stack([run.load(c, "pred")[rows] for c in checkpoints])
     if run.multilabel:
         if class_name not in names:
             raise ValueError(f"Run {run.id} is multi-label: pick the class to colour, one of {names}.")
         j = names.index(class_name)
         given = examples[f"label:{class_name}"].to_numpy().astype(bool)
-        predicted = preds[..., j].astype(bool)
         display = np.array([f"not {class_name}", class_name])
-        label_values, pred_values = display[given.astype(int)], display[predicted.astype(int)]
-        domain: tuple = tuple(display)
+        label_values, domain = display[given.astype(int)], tuple(display)
     else:
         given = examples["label"].to_numpy()
-        predicted = preds
         display = np.asarray(names, dtype=object)
-        label_values, pred_values = display[given], display[predicted]
-        domain = tuple(names)
+        label_values, domain = display[given], tuple(names)
+    if not has_predictions(run):
+        if color_by != "true label":
+            raise LookupError(f"Run {run.id} has no predictions, so it can only be coloured by its true label.")
+        return Coloring(label_values, np.ones((len(checkpoints), len(rows)), bool), NOMINAL, "true label", domain)
+    preds = np.stack([run.load(c, "pred")[rows] for c in checkpoints])
+    predicted = preds[..., j].astype(bool) if run.multilabel else preds
+    pred_values = display[predicted.astype(int)]
     correct = predicted == given[None, :]
 
     if color_by == "true label":
