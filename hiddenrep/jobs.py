@@ -138,7 +138,7 @@ _WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hiddenrep-worke
 _LOCK = threading.Lock()
 
 
-def _task(key: tuple, work) -> Task:
+def shared_task(key: tuple, work) -> Task:
     """The task for ``key``: started on first request, then shared by every session asking the same
     question; one that failed is retried on the next request. ``work(report)`` gets a progress callback."""
     with _LOCK:
@@ -165,7 +165,7 @@ def projection_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple
                            **options)
 
     key = ("projection", str(Path(runs_dir).resolve()), run_id, tuple(checkpoints), tuple(sorted(options.items())))
-    return _task(key, work)
+    return shared_task(key, work)
 
 
 def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: int) -> Task:
@@ -176,4 +176,4 @@ def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: i
 
         return label_issues(RunStore(runs_dir).open(run_id), checkpoint=n_checkpoints - 1)
 
-    return _task(("label_issues", str(Path(runs_dir).resolve()), run_id, n_checkpoints), work)
+    return shared_task(("label_issues", str(Path(runs_dir).resolve()), run_id, n_checkpoints), work)

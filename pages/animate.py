@@ -1,0 +1,98 @@
+"""Animate: every checkpoint of a run, points gliding between them in the browser; follow a few, export the film."""
+
+import streamlit as st
+
+from hiddenrep.jobs import label_issues_task, projection_task
+from hiddenrep.reduce import MODES
+from hiddenrep.ui import state
+from hiddenrep.ui.animation import (
+    EXPORT_KINDS,
+    export_button,
+    export_task,
+    search_examples,
+    suspects,
+    track_click,
+    tracked_table,
+    tween_spec,
+    tween_view,
+)
+from hiddenrep.ui.data import open_run, store
+from hiddenrep.ui.widgets import no_runs_help, running_notice, task_progress
+from hiddenrep.viz import COLOR_BY
+
+METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
+EASINGS = {"ease in and out": "cubic", "linear (as the seed)": "linear", "sine": "sine"}
+
+st.title("Animate a run")
+run_id = st.session_state.get(state.RUN_ID)
+if run_id is None:
+    no_runs_help()
+    st.stop()
+run = open_run(run_id)
+if len(run.checkpoints) < 2:
+    st.info(f"Run `{run.id}` has {len(run.checkpoints)} checkpoint(s); an animation needs two. "
+            "They appear here as they are recorded.")
+    running_notice(run)
+    st.stop()
+running_notice(run)
+progress_slot = st.container()
+
+controls = st.columns([1, 2, 2, 2])
+method = METHODS[controls[0].selectbox("Projection", list(METHODS))]
+mode = controls[1].selectbox("Stability", MODES[method])
+color_by = controls[2].selectbox("Colour by", [c for c in COLOR_BY if c != "label-issue score"])
+easing = EASINGS[controls[3].selectbox("Motion", list(EASINGS))]
+
+checkpoints = tuple(c.name for c in run.checkpoints)
+task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
+if task.done and task.future.exception() is not None:
+    progress_slot.error(f"The {method.upper()} projection failed: {task.future.exception()}")
+    st.stop()
+if not task.done:
+    with progress_slot:
+        task_progress(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}")
+    st.stop()
+
+# Which points to follow: clicked in the chart, found by text, or the most suspected mislabels.
+tracked = st.session_state.setdefault(state.TRACKED, [])
+track_click(state.ANIMATE, state.TRACKED)
+picks = st.columns([3, 1, 2, 1, 1])
+search = picks[0].text_input("Track examples containing", placeholder="type words, press Enter")
+if picks[1].button("Track matches", disabled=not search.strip()):
+    tracked += [i for i in search_examples(run.id, search) if i not in tracked]
+issues = label_issues_task(store().root, run.id, len(checkpoints))
+if picks[2].button("Track the 10 most suspected mislabels", disabled=not issues.done or run.multilabel):
+    tracked += [i for i in suspects(issues.result()) if i not in tracked]
+trails = picks[3].toggle("Trails", value=True)
+if picks[4].button("Clear", disabled=not tracked):
+    tracked.clear()
+
+view = tween_spec(run.id, checkpoints, method, mode, len(checkpoints), color_by=color_by, tracked=tuple(tracked),
+                  trails=trails, easing=easing)
+chart_column, side = st.columns([3, 2])
+with chart_column:
+    tween_view(view["spec"], view["key"], key=state.ANIMATE)
+    st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} checkpoints in one {method.upper()} "
+               f"frame ({mode}); the motion between checkpoints is computed in your browser.")
+with side:
+    st.markdown("**Followed points**")
+    if view["tracked"]:
+        st.dataframe(tracked_table(run.id, view["tracked"]), hide_index=True, width="stretch", height=280)
+    else:
+        st.caption("Click points in the chart (click again to let go), search their text, or take the most "
+                   "suspected mislabels: they get letters A, B, C… so you can follow their neighbourhoods.")
+    st.markdown("**Export**")
+    st.caption("GIF and MP4 as the chart moves (one frame per tween step); HTML: one file that plays offline.")
+    requested = st.session_state.setdefault(state.EXPORTS, {})
+    for column, (label, kind) in zip(st.columns(3), EXPORT_KINDS.items()):
+        if column.button(label, key=f"export-{kind}", width="stretch"):
+            requested[kind] = (run.id, checkpoints, method, mode, tuple(view["tracked"]))
+    for label, kind in EXPORT_KINDS.items():
+        if kind not in requested or requested[kind][0] != run.id:
+            continue
+        rid, cps, m, md, followed = requested[kind]
+        job = export_task(rid, cps, m, md, kind, tracked=followed)
+        if job.done:
+            export_button(job, kind, label)
+        else:
+            task_progress(job, f"Writing the {label}")

@@ -1,0 +1,98 @@
+"""The Animate page through AppTest: the tweened spec, following points, exports with progress."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from hiddenrep.animate import Frames, frame_times
+from hiddenrep.ui import state
+
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+TIMEOUT = 120
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "info", "success", "warning", "error", "caption", "title")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def _components(at: AppTest) -> list:
+    return [e for e in at.main.get("component_instance")]
+
+
+def settle(at: AppTest, until, timeout: float = 60) -> AppTest:
+    """Rerun until ``until(at)`` (background projections, exports) or fail."""
+    deadline = time.time() + timeout
+    while not until(at):
+        assert not at.exception, at.exception
+        assert time.time() < deadline, _texts(at)
+        time.sleep(0.3)
+        at.run()
+    return at
+
+
+def open_page(name: str, run_id: str | None) -> AppTest:
+    """One page on its own with the sidebar's run already picked (the router's run picker is tested elsewhere)."""
+    at = AppTest.from_file(str(PAGES / name), default_timeout=TIMEOUT)
+    if run_id is not None:
+        at.session_state[state.RUN_ID] = run_id
+    return settle(at.run(), lambda a: _components(a))
+
+
+def spec_of(component) -> dict:
+    return json.loads(component.proto.json_args and json.loads(component.proto.json_args)["spec"])
+
+
+@pytest.fixture
+def animate(tiny_run, monkeypatch):
+    from hiddenrep.jobs import label_issues_task
+
+    monkeypatch.setenv("HIDDENREP_RUNS", str(tiny_run.path.parent))
+    label_issues_task(tiny_run.path.parent, tiny_run.id, len(tiny_run.checkpoints)).result()
+    return open_page("animate.py", tiny_run.id)
+
+
+def test_animate_draws_every_checkpoint_tweened_in_the_browser(animate, tiny_run):
+    at = animate
+    assert {s.label for s in at.selectbox} >= {"Projection", "Stability", "Colour by", "Motion"}
+    spec = spec_of(_components(at)[0])
+    params = {p["name"]: p for p in spec["params"]}
+    assert params["t"]["bind"]["max"] == len(tiny_run.checkpoints) - 1 and params["t"]["bind"]["step"] < 1
+    assert params["nframes"]["value"] == 4 and "floor(t)" in params["xa"]["expr"]
+    assert "300 points × 4 checkpoints" in _texts(at)
+
+
+def test_animate_follows_searched_and_suspected_points(animate, tiny_run):
+    at = animate
+    word = tiny_run.examples()["text"].iloc[0].split()[0]
+    at.text_input[0].set_value(word).run()
+    next(b for b in at.button if b.label == "Track matches").click().run()
+    found = list(at.session_state[state.TRACKED])
+    assert 1 <= len(found) <= 10
+    next(b for b in at.button if b.label.startswith("Track the 10")).click().run()
+    tracked = at.session_state[state.TRACKED]
+    assert len(tracked) >= 10 and tracked[:len(found)] == found
+    table = at.dataframe[0].value
+    assert list(table["letter"][:3]) == ["A", "B", "C"] and list(table["example_id"]) == list(tracked)
+    spec = spec_of(_components(at)[0])
+    params = {p["name"]: p for p in spec["params"]}
+    assert params["tracked"]["value"] == list(tracked) and params["letters"]["value"][:2] == ["A", "B"]
+    next(b for b in at.button if b.label == "Clear").click().run()
+    assert at.session_state[state.TRACKED] == []
+
+
+def test_animate_exports_a_gif_with_progress_then_offers_the_download(animate, tiny_run):
+    at = animate
+    next(b for b in at.button if b.label == "GIF").click().run()
+    at = settle(at, lambda a: any(d.label.startswith("Download GIF") for d in a.get("download_button")), timeout=90)
+    path = next(Path(tiny_run.path.parent, ".exports").glob(f"{tiny_run.id}-*.gif"))
+    with Image.open(path) as gif:
+        # every tween step is a frame; Pillow merges the repeated (held) checkpoint frames into longer ones
+        assert gif.n_frames == len(frame_times(4, Frames.steps)) and gif.size == Frames.size
