@@ -19,6 +19,7 @@ _LAZY = {
     "TrainConfig": "hiddenrep.training",
     "Recorder": "hiddenrep.training",
     "train": "hiddenrep.training",
+    "project_run": "hiddenrep.reduce",
     "import_run": "hiddenrep.io",
     "export_run": "hiddenrep.io",
     "nearest_neighbors": "hiddenrep.analysis",

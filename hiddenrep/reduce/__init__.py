@@ -1,0 +1,35 @@
+"""Stable 2-D (or 3-D) projections of a run's hidden representations, checkpoint after checkpoint.
+
+One entry point::
+
+    from hiddenrep.reduce import project_run
+    proj = project_run(run, method="umap")            # mode None = the method's stable default
+    proj.coords      # float32 (n_frames, n_points, n_components), one shared frame of axes
+    proj.checkpoints # checkpoint names, one per frame; proj.rows = rows of run.examples()
+    proj.metrics     # per frame: checkpoint, epoch, trustworthiness, knn_kept, jitter, hidden_change, seconds
+
+Modes (``MODES[method]``, default first): ``independent`` (each checkpoint alone; for comparison),
+``procrustes`` (independent, then rotated/reflected/scaled onto the previous frame), ``warm`` (each
+checkpoint starts from the previous layout with a short schedule), ``aligned`` (umap-learn's
+AlignedUMAP) and ``joint-pca`` (one PCA basis fitted on all checkpoints). README "Projections"
+gives the measurements behind the defaults.
+
+Frames as they arrive: results are cached on disk beside the run, one file per frame, written as
+soon as the frame is done. ``project_run(..., progress=f, on_frame=g)`` calls ``f(done, total)`` and
+``g(partial_projection)`` after every frame; a page that runs ``project_run`` in a background thread
+can instead poll ``cached_frames(run, **same_arguments)``, which returns the frames already on disk
+(``proj.complete`` tells when all are there) and never computes.
+
+Importing this package imports neither torch nor umap/openTSNE; those load on first use, and umap
+is imported with numba's on-disk compile cache on (see :func:`reducers.import_umap`).
+"""
+
+from .metrics import hidden_change, jitter, procrustes
+from .project import (DEFAULT_MODES, METHODS, METRIC_COLUMNS, MODES, PARAMS, Projection, cached_frames,
+                      project_run)
+from .reducers import PCA, TSNE, UMAP
+
+__all__ = [
+    "DEFAULT_MODES", "METHODS", "METRIC_COLUMNS", "MODES", "PARAMS", "PCA", "Projection", "TSNE", "UMAP",
+    "cached_frames", "hidden_change", "jitter", "procrustes", "project_run",
+]

@@ -1,0 +1,102 @@
+"""Per-frame quality and stability metrics.
+
+Quality compares a layout with the hidden space it came from (trustworthiness, kNN kept); stability
+compares consecutive layouts (jitter) and consecutive hidden spaces (hidden change). Hidden change
+uses no layout at all, so it tells real movement in the model apart from projection noise.
+
+All metrics use euclidean distances (what the reducers use) and k = 10 neighbours. To stay
+interactive on 10k+ points they are measured on a fixed seeded sample of :data:`SAMPLE` points:
+kNN kept and hidden change look up those points' neighbours among *all* points; trustworthiness is
+scikit-learn's, computed on the sample alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+K = 10
+SAMPLE = 2000
+COLUMNS = ("trustworthiness", "knn_kept", "jitter", "hidden_change")
+
+
+def sample_rows(n_points: int, seed: int = 0, size: int = SAMPLE) -> np.ndarray:
+    """Sorted positions of the points the metrics look at (all of them when ``n_points <= size``)."""
+    if n_points <= size:
+        return np.arange(n_points)
+    return np.sort(np.random.default_rng(seed).choice(n_points, size, replace=False))
+
+
+def neighbor_sets(points: np.ndarray, queries: np.ndarray, k: int = K) -> np.ndarray:
+    """Indices (len(queries), k) of the k nearest other points of each query row, exact, euclidean."""
+    from sklearn.neighbors import NearestNeighbors
+
+    points = np.asarray(points, dtype=np.float32)
+    k = min(k, len(points) - 1)
+    index = NearestNeighbors(n_neighbors=k + 1, algorithm="kd_tree" if points.shape[1] <= 3 else "brute")
+    _, found = index.fit(points).kneighbors(points[queries])
+    # Drop the query itself (or, if a duplicate took its place, the farthest extra neighbour).
+    not_self = found != queries[:, None]
+    order = np.argsort(~not_self, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(found, order, axis=1)
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per row, the fraction of the neighbours in ``a`` that are also in ``b``."""
+    return (a[:, :, None] == b[:, None, :]).any(axis=2).sum(axis=1) / a.shape[1]
+
+
+def hidden_change(before: np.ndarray, after: np.ndarray, k: int = K, rows: np.ndarray | None = None) -> np.ndarray:
+    """Per point, the fraction of its k hidden-space neighbours that changed between two checkpoints.
+
+    0 = same neighbourhood, 1 = entirely new neighbours. ``rows`` restricts the points asked about
+    (their neighbours are still searched among all points).
+    """
+    before, after = np.asarray(before), np.asarray(after)
+    if before.shape[0] != after.shape[0]:
+        raise ValueError(f"before has {before.shape[0]} points and after has {after.shape[0]}; "
+                         "compare the same examples at two checkpoints.")
+    rows = np.arange(len(before)) if rows is None else np.asarray(rows)
+    return 1.0 - overlap(neighbor_sets(before, rows, k), neighbor_sets(after, rows, k))
+
+
+def _standardise(layout: np.ndarray) -> np.ndarray:
+    centred = layout - layout.mean(axis=0)
+    spread = np.sqrt((centred**2).sum(axis=1).mean())
+    return centred / (spread if spread > 0 else 1.0)
+
+
+def procrustes(moving: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``moving`` translated, rotated (or reflected) and uniformly scaled to best match ``reference``."""
+    moving, reference = np.asarray(moving, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    mu_m, mu_r = moving.mean(axis=0), reference.mean(axis=0)
+    a, b = moving - mu_m, reference - mu_r
+    u, s, vt = np.linalg.svd(a.T @ b)
+    norm = (a**2).sum()
+    scale = s.sum() / norm if norm > 0 else 1.0
+    return scale * a @ (u @ vt) + mu_r
+
+
+def jitter(before: np.ndarray, after: np.ndarray) -> float:
+    """Mean displacement between two layouts once translation, rotation and scale are removed.
+
+    Both layouts are first scaled to unit RMS spread, so the number reads as "a fraction of the
+    layout's size": 0 = the same picture, ~1.1 = unrelated random layouts.
+    """
+    b = _standardise(np.asarray(before, dtype=np.float64))
+    a = procrustes(_standardise(np.asarray(after, dtype=np.float64)), b)
+    return float(np.linalg.norm(a - b, axis=1).mean())
+
+
+def frame_metrics(hidden: np.ndarray, layout: np.ndarray, rows: np.ndarray, hidden_neighbors: np.ndarray,
+                  previous_layout: np.ndarray | None, previous_neighbors: np.ndarray | None) -> dict:
+    """The metrics of one frame; ``hidden_neighbors`` = neighbor_sets(hidden, rows), reused across frames."""
+    from sklearn.manifold import trustworthiness
+
+    k = hidden_neighbors.shape[1]
+    return {
+        "trustworthiness": float(trustworthiness(hidden[rows], layout[rows], n_neighbors=min(k, len(rows) // 2 - 1))),
+        "knn_kept": float(overlap(hidden_neighbors, neighbor_sets(layout, rows, k)).mean()),
+        "jitter": np.nan if previous_layout is None else jitter(previous_layout, layout),
+        "hidden_change": np.nan if previous_neighbors is None else float(1 - overlap(previous_neighbors,
+                                                                                     hidden_neighbors).mean()),
+    }

@@ -1,0 +1,325 @@
+"""Project every checkpoint of a run into one shared coordinate frame, with per-frame metrics, cached."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import metrics as quality
+from .cache import CACHE_VERSION, FrameCache
+from .reducers import PCA, TSNE, UMAP, UMAP_LOCK, check_data, import_umap
+
+METHODS = ("pca", "tsne", "umap")
+# Modes each method supports, its default (the stable mode chosen from bench/project.py) first.
+MODES = {
+    "pca": ("joint-pca", "procrustes", "independent"),
+    "tsne": ("warm", "procrustes", "independent"),
+    "umap": ("warm", "aligned", "procrustes", "independent"),
+}
+DEFAULT_MODES = {method: modes[0] for method, modes in MODES.items()}
+# Every parameter a method takes, with its default; ``warm_*`` apply to frames after the first in warm mode.
+PARAMS = {
+    "pca": {},
+    "tsne": {"perplexity": 30.0, "early_exaggeration_iter": 250, "n_iter": 500,
+             "warm_iter": 150, "warm_shrink": 0.5},
+    "umap": {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": None, "warm_epochs": 30, "warm_learning_rate": 0.1,
+             "alignment_regularisation": 0.01, "alignment_window_size": 3},
+}
+METRIC_COLUMNS = (*quality.COLUMNS, "seconds")
+_LIBRARIES = {"pca": ("numpy",), "tsne": ("numpy", "openTSNE"), "umap": ("numpy", "umap-learn", "pynndescent")}
+_KEY_LOCKS: dict[str, threading.Lock] = {}
+_KEY_LOCKS_GUARD = threading.Lock()
+
+
+@dataclass
+class Projection:
+    """Frames of one projection. ``coords[i]`` is checkpoint ``checkpoints[i]``; all share one frame of axes.
+
+    While a projection is still being computed (see :func:`cached_frames`) it holds the first
+    ``len(checkpoints)`` of ``n_total`` frames.
+    """
+
+    coords: np.ndarray  # float32 (n_frames, n_points, n_components)
+    checkpoints: list[str]
+    rows: np.ndarray  # rows of run.examples() that the points are
+    metrics: pd.DataFrame  # one row per frame: checkpoint, epoch, trustworthiness, knn_kept, jitter, ...
+    method: str
+    mode: str
+    params: dict = field(default_factory=dict)
+    n_total: int = 0
+    cache_path: Path | None = None
+
+    @property
+    def complete(self) -> bool:
+        return len(self.checkpoints) == self.n_total
+
+
+@dataclass
+class _Request:
+    run: object
+    method: str
+    mode: str
+    checkpoints: list  # store.Checkpoint
+    rows: np.ndarray
+    n_components: int
+    random_state: int
+    params: dict
+    cache: FrameCache | None
+
+
+def project_run(run, *, method: str = "pca", mode: str | None = None, checkpoints: Sequence | None = None,
+                examples=None, n_components: int = 2, random_state: int = 0, params: dict | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                on_frame: Callable[[Projection], None] | None = None, cache: bool | str | os.PathLike = True
+                ) -> Projection:
+    """Project the hidden representations of ``run`` at each chosen checkpoint.
+
+    ``mode`` None picks the method's stable default (:data:`DEFAULT_MODES`). ``examples``: None (all
+    rows), ``"train"``/``"validation"``, a boolean mask or row indices. ``progress(done, total)`` and
+    ``on_frame(partial_projection)`` are called after every frame, cached ones included. ``cache``:
+    True keeps frames under ``<run>/projections/``, a path keeps them there, False keeps none.
+    """
+    request = _request(run, method, mode, checkpoints, examples, n_components, random_state, params, cache,
+                       create=True)
+    lock = _key_lock(str(request.cache.path) if request.cache else f"nocache-{id(request)}")
+    with lock:
+        return _compute(request, progress, on_frame)
+
+
+def cached_frames(run, *, method: str = "pca", mode: str | None = None, checkpoints: Sequence | None = None,
+                  examples=None, n_components: int = 2, random_state: int = 0, params: dict | None = None,
+                  cache: bool | str | os.PathLike = True) -> Projection:
+    """Whichever frames of this projection are already on disk (maybe none); never computes.
+
+    A page can poll this while :func:`project_run` works in a background thread or process.
+    """
+    request = _request(run, method, mode, checkpoints, examples, n_components, random_state, params, cache)
+    return _projection(request, _read(request))
+
+
+def _request(run, method, mode, checkpoints, examples, n_components, random_state, params, cache, *,
+             create: bool = False) -> _Request:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    mode = DEFAULT_MODES[method] if mode is None else mode
+    if mode not in MODES[method]:
+        raise ValueError(f"mode {mode!r} does not apply to {method}; {method} supports {MODES[method]}.")
+    if n_components not in (2, 3):
+        raise ValueError(f"n_components must be 2 or 3, got {n_components!r}.")
+    if not isinstance(random_state, (int, np.integer)):
+        raise ValueError(f"random_state must be an int (it is part of the cache key), got {random_state!r}.")
+    unknown = sorted(set(params or {}) - set(PARAMS[method]))
+    if unknown:
+        raise ValueError(f"Unknown {method} parameter(s) {unknown}; {method} takes {sorted(PARAMS[method])}.")
+    resolved = {**PARAMS[method], **(params or {})}
+    chosen = run.checkpoints if checkpoints is None else [run.checkpoint(c) for c in checkpoints]
+    if not chosen:
+        raise LookupError(f"Run {run.id} has no checkpoints to project yet.")
+    if len({c.name for c in chosen}) != len(chosen):
+        raise ValueError(f"checkpoints lists a checkpoint twice: {[c.name for c in chosen]}.")
+    rows = _rows(run, examples)
+    key = {
+        "version": CACHE_VERSION, "run": run.id, "run_created": run.manifest.get("created_at"),
+        "checkpoints": [c.name for c in chosen], "rows": _rows_digest(rows), "method": method, "mode": mode,
+        "n_components": int(n_components), "random_state": int(random_state), "params": resolved,
+        "metrics": {"k": quality.K, "sample": quality.SAMPLE},
+        "libraries": {name: version(name) for name in (*_LIBRARIES[method], "scikit-learn")},
+    }
+    return _Request(run, method, mode, chosen, rows, int(n_components), int(random_state), resolved,
+                    _frame_cache(run, cache, key, create))
+
+
+def _rows(run, examples) -> np.ndarray:
+    n = int(run.manifest["dataset"]["n_examples"])
+    if examples is None:
+        return np.arange(n)
+    if isinstance(examples, str):
+        splits = run.examples()["split"].to_numpy()
+        rows = np.flatnonzero(splits == examples)
+        if len(rows) == 0:
+            raise ValueError(f"Run {run.id} has no {examples!r} examples; its splits are {sorted(set(splits))}.")
+        return rows
+    examples = np.asarray(examples)
+    if examples.dtype == bool:
+        if examples.shape != (n,):
+            raise ValueError(f"A boolean examples mask needs one entry per example ({n}), got shape {examples.shape}.")
+        rows = np.flatnonzero(examples)
+    elif np.issubdtype(examples.dtype, np.integer) and examples.ndim == 1:
+        rows = examples.astype(np.int64)
+        if len(rows) and (rows.min() < 0 or rows.max() >= n):
+            raise ValueError(f"examples holds row indices outside 0..{n - 1}.")
+        if len(np.unique(rows)) != len(rows):
+            raise ValueError("examples lists a row more than once.")
+    else:
+        raise ValueError("examples must be None, 'train', 'validation', a boolean mask or a 1-D array of row "
+                         f"indices, got an array of dtype {examples.dtype} and shape {examples.shape}.")
+    if len(rows) < 3:
+        raise ValueError(f"examples selects {len(rows)} rows; a projection needs at least 3.")
+    return rows
+
+
+def _rows_digest(rows: np.ndarray) -> str:
+    import hashlib
+
+    return f"{len(rows)}:{hashlib.sha256(rows.astype(np.int64).tobytes()).hexdigest()[:16]}"
+
+
+def _frame_cache(run, cache, key: dict, create: bool) -> FrameCache | None:
+    if cache is False or cache is None:
+        return None
+    root = Path(run.path) / "projections" if cache is True else Path(cache)
+    frames = FrameCache(root, key)
+    if not create:
+        return frames
+    try:
+        frames.start()
+    except OSError as error:
+        warnings.warn(f"Projection cache {frames.path} is not writable ({error}); computing without a cache.",
+                      stacklevel=3)
+        return None
+    return frames
+
+
+def _key_lock(name: str) -> threading.Lock:
+    with _KEY_LOCKS_GUARD:
+        return _KEY_LOCKS.setdefault(name, threading.Lock())
+
+
+def _read(request: _Request) -> list[tuple[np.ndarray, np.ndarray]]:
+    if request.cache is None:
+        return []
+    return request.cache.read(len(request.rows), request.n_components, len(METRIC_COLUMNS))
+
+
+def _projection(request: _Request, frames: list[tuple[np.ndarray, np.ndarray]]) -> Projection:
+    names = [c.name for c in request.checkpoints[: len(frames)]]
+    table = pd.DataFrame([m for _, m in frames], columns=list(METRIC_COLUMNS))
+    table.insert(0, "epoch", [c.epoch for c in request.checkpoints[: len(frames)]])
+    table.insert(0, "checkpoint", names)
+    coords = (np.stack([c for c, _ in frames]) if frames
+              else np.empty((0, len(request.rows), request.n_components), dtype=np.float32))
+    return Projection(coords, names, request.rows, table, request.method, request.mode, request.params,
+                      len(request.checkpoints), request.cache.path if request.cache else None)
+
+
+def _compute(request: _Request, progress, on_frame) -> Projection:
+    frames = _read(request)
+    total = len(request.checkpoints)
+    if request.mode == "aligned" and len(frames) < total:
+        frames = []  # one joint fit: a partial entry cannot be extended
+    for done in range(1, len(frames) + 1):
+        _notify(request, frames[:done], progress, on_frame)
+    if len(frames) == total:
+        return _projection(request, frames)
+    hidden = _HiddenLoader(request)
+    sample = quality.sample_rows(len(request.rows))
+    previous_neighbors = (quality.neighbor_sets(hidden(len(frames) - 1), sample) if frames else None)
+    for index, coords, seconds in _layouts(request, hidden, start=len(frames),
+                                           previous=frames[-1][0] if frames else None):
+        neighbors = quality.neighbor_sets(hidden(index), sample)
+        row = quality.frame_metrics(hidden(index), coords, sample, neighbors,
+                                    frames[-1][0] if frames else None, previous_neighbors)
+        values = np.array([row[c] for c in quality.COLUMNS] + [seconds], dtype=np.float64)
+        frames.append((coords, values))
+        previous_neighbors = neighbors
+        if request.cache is not None:
+            request.cache.write(index, coords, values)
+        _notify(request, frames, progress, on_frame)
+    return _projection(request, frames)
+
+
+def _notify(request, frames, progress, on_frame) -> None:
+    if progress is not None:
+        progress(len(frames), len(request.checkpoints))
+    if on_frame is not None:
+        on_frame(_projection(request, frames))
+
+
+class _HiddenLoader:
+    """The selected rows of one checkpoint's hidden array as float32, the last two kept in memory."""
+
+    def __init__(self, request: _Request):
+        self.request = request
+        self.kept: dict[int, np.ndarray] = {}
+
+    def __call__(self, index: int) -> np.ndarray:
+        if index not in self.kept:
+            checkpoint = self.request.checkpoints[index]
+            hidden = self.request.run.load(checkpoint, "hidden")
+            values = check_data(np.asarray(hidden[self.request.rows]), f"hidden of checkpoint {checkpoint.name}")
+            self.kept = {i: v for i, v in self.kept.items() if i >= index - 1}
+            self.kept[index] = values
+        return self.kept[index]
+
+
+def _reducer(request: _Request, *, warm_from: np.ndarray | None = None):
+    """The estimator for one frame: the full schedule, or the short warm one starting at ``warm_from``."""
+    p, n, seed = request.params, request.n_components, request.random_state
+    if request.method == "pca":
+        return PCA(n)
+    if request.method == "tsne":
+        if warm_from is None:
+            return TSNE(n, perplexity=p["perplexity"], early_exaggeration_iter=p["early_exaggeration_iter"],
+                        n_iter=p["n_iter"], random_state=seed)
+        # Start from the previous layout shrunk (not to openTSNE's 1e-4, which rebuilds it from scratch),
+        # no early exaggeration (it scrambles the start), a short normal phase.
+        return TSNE(n, perplexity=p["perplexity"], early_exaggeration_iter=0, n_iter=p["warm_iter"],
+                    init=warm_from * p["warm_shrink"], init_std=None, random_state=seed)
+    if warm_from is None:
+        return UMAP(n, n_neighbors=p["n_neighbors"], min_dist=p["min_dist"], n_epochs=p["n_epochs"],
+                    random_state=seed)
+    return UMAP(n, n_neighbors=p["n_neighbors"], min_dist=p["min_dist"], n_epochs=p["warm_epochs"],
+                learning_rate=p["warm_learning_rate"], init=warm_from, random_state=seed)
+
+
+def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | None):
+    """Yield (frame index, float32 coords, seconds) from frame ``start`` on, each in the shared frame."""
+    total, mode = len(request.checkpoints), request.mode
+    if mode == "joint-pca":
+        began = time.perf_counter()
+        basis = PCA(request.n_components).fit(np.concatenate([hidden(i) for i in range(total)]))
+        share = (time.perf_counter() - began) / total
+        for index in range(start, total):
+            began = time.perf_counter()
+            yield index, basis.transform(hidden(index)), share + time.perf_counter() - began
+        return
+    if mode == "aligned" and total > 1:
+        began = time.perf_counter()
+        layouts = _aligned_umap(request, [hidden(i) for i in range(total)])
+        share = (time.perf_counter() - began) / total
+        for index, coords in enumerate(layouts):
+            yield index, coords, share
+        return
+    for index in range(start, total):
+        began = time.perf_counter()
+        warm = mode == "warm" and previous is not None
+        coords = _reducer(request, warm_from=previous if warm else None).fit_transform(hidden(index))
+        if mode in ("procrustes", "warm") and previous is not None:
+            coords = quality.procrustes(coords, previous)  # hold orientation and scale steady
+        coords = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next frame starts from
+        previous = coords
+        yield index, coords, time.perf_counter() - began
+
+
+def _aligned_umap(request: _Request, hidden: list[np.ndarray]) -> list[np.ndarray]:
+    umap = import_umap()
+    p = request.params
+    identity = {i: i for i in range(len(request.rows))}
+    aligned = umap.AlignedUMAP(n_components=request.n_components,
+                               n_neighbors=min(p["n_neighbors"], len(request.rows) - 1),
+                               min_dist=p["min_dist"], n_epochs=p["n_epochs"] or 200,
+                               alignment_regularisation=p["alignment_regularisation"],
+                               alignment_window_size=p["alignment_window_size"], random_state=request.random_state)
+    with UMAP_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="n_jobs value")
+        aligned.fit(hidden, relations=[identity] * (len(hidden) - 1))
+    return [np.asarray(e, dtype=np.float32) for e in aligned.embeddings_]
