@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from hiddenrep.data import synthetic
 from hiddenrep.store import RunStore
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """AppTest runs page scripts as ``__main__`` and leaves them there; a process spawned later
+    (torch.distributed tests) would re-run that page on start-up. Put the real one back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
