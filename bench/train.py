@@ -5,7 +5,7 @@ bilstm: wall seconds, seconds per epoch, final validation accuracy, and the time
 checkpoint as a ratio to a bare evaluation forward pass over the same examples, measured side by
 side. Targets (2 cores, data cached): ffnn run <= 20 s, recording <= 1.2x a bare forward pass.
 
-    python bench/train.py [--epochs 10] [--models ffnn bilstm] [--repeats 5]
+    python bench/train.py [--epochs 10] [--models ffnn bilstm] [--repeats 15]
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--models", nargs="+", default=["ffnn", "bilstm"])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
 
     data = load_dataset("movie-sentences")

@@ -106,7 +106,8 @@ class Recorder:
         dataset = writer.manifest["dataset"]
         self.multilabel = bool(dataset.get("multilabel"))
         self.labels = torch.from_numpy(writer.run.labels(examples))
-        self.split = examples["split"].to_numpy()
+        split = examples["split"].to_numpy()
+        self.split_masks = {name: torch.from_numpy(split == name) for name in (TRAIN, VALIDATION)}
 
     @classmethod
     def start(cls, store: RunStore, run_id: str, model: nn.Module, data: LabeledData,
@@ -167,8 +168,7 @@ class Recorder:
         losses[start:stop] = loss
 
     def write_metrics(self, checkpoint, correct: torch.Tensor, losses: torch.Tensor) -> None:
-        for split in (TRAIN, VALIDATION):
-            mask = torch.from_numpy(self.split == split)
+        for split, mask in self.split_masks.items():
             if mask.any():
                 checkpoint.metrics[f"{split}_loss"] = losses[mask].mean().item()
                 checkpoint.metrics[f"{split}_acc"] = correct[mask].mean().item()
