@@ -37,3 +37,15 @@ def tiny_run(tmp_path_factory, tiny_text, tiny_config):
     from hiddenrep.training import train
 
     return train(tiny_config, tiny_text, store=RunStore(tmp_path_factory.mktemp("runs")))
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium for the browser tests; a missing browser fails, never passes silently."""
+    from hiddenrep.ui.testing import ChromiumMissing, chromium
+
+    try:
+        with chromium() as instance:
+            yield instance
+    except ChromiumMissing as error:
+        pytest.fail(str(error))

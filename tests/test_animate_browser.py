@@ -7,18 +7,9 @@ import pandas as pd
 import pytest
 
 from hiddenrep.animate import export_html
-from hiddenrep.ui.testing import ChromiumMissing, chromium
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def browser():
-    try:
-        with chromium() as instance:
-            yield instance
-    except ChromiumMissing as error:
-        pytest.fail(str(error))  # a missing browser is a failure to fix, never a silent pass
 
 
 def test_html_export_plays_with_no_network(tmp_path, browser):

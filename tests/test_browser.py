@@ -11,18 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from hiddenrep.ui.testing import ChromiumMissing, app_server, chromium, click_point, scatter_frame
+from hiddenrep.ui.testing import app_server, click_point, scatter_frame
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def browser():
-    try:
-        with chromium() as instance:
-            yield instance
-    except ChromiumMissing as error:
-        pytest.fail(str(error))  # a missing browser is a failure to fix, never a silent pass
 
 
 def test_train_scrub_click_and_read_neighbours(tmp_path, browser):

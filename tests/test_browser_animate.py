@@ -13,18 +13,10 @@ import pytest
 from PIL import Image
 
 from hiddenrep.animate import Frames, frame_times
-from hiddenrep.ui.testing import ChromiumMissing, app_server, chromium, scatter_frame
+from hiddenrep.ui.testing import app_server, scatter_frame
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def browser():
-    try:
-        with chromium() as instance:
-            yield instance
-    except ChromiumMissing as error:
-        pytest.fail(str(error))
 
 
 def test_play_the_animation_export_a_gif_and_play_the_html_offline(tmp_path, browser, tiny_run):
