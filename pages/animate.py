@@ -3,7 +3,6 @@
 import streamlit as st
 
 from hiddenrep.jobs import label_issues_task, projection_task
-from hiddenrep.reduce import MODES
 from hiddenrep.ui import state
 from hiddenrep.ui.animation import (
     EXPORT_KINDS,
@@ -17,10 +16,9 @@ from hiddenrep.ui.animation import (
     tween_view,
 )
 from hiddenrep.ui.data import open_run, store
-from hiddenrep.ui.widgets import no_runs_help, running_notice, task_progress
-from hiddenrep.viz import COLOR_BY
+from hiddenrep.ui.widgets import no_runs_help, projection_controls, running_notice, task_progress
+from hiddenrep.viz import color_options
 
-METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
 EASINGS = {"ease in and out": "cubic", "linear (as the seed)": "linear", "sine": "sine"}
 
 st.title("Animate a run")
@@ -38,9 +36,8 @@ running_notice(run)
 progress_slot = st.container()
 
 controls = st.columns([1, 2, 2, 2])
-method = METHODS[controls[0].selectbox("Projection", list(METHODS))]
-mode = controls[1].selectbox("Stability", MODES[method])
-color_by = controls[2].selectbox("Colour by", [c for c in COLOR_BY if c != "label-issue score"])
+method, mode = projection_controls(controls[0], controls[1])
+color_by = controls[2].selectbox("Colour by", [c for c in color_options(run) if c != "label-issue score"])
 easing = EASINGS[controls[3].selectbox("Motion", list(EASINGS))]
 
 checkpoints = tuple(c.name for c in run.checkpoints)

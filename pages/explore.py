@@ -3,19 +3,13 @@
 import streamlit as st
 
 from hiddenrep.jobs import label_issues_task, projection_task
-from hiddenrep.reduce import MODES
 from hiddenrep.ui import state
 from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run, scatter_spec, store
 from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.transfer import run_downloads, table_download
-from hiddenrep.ui.widgets import (job_panel, no_runs_help, remember_pick, running_notice, session_jobs,
-                                  take_click, task_progress)
+from hiddenrep.ui.widgets import (job_panel, no_runs_help, projection_controls, remember_pick, running_notice,
+                                  session_jobs, take_click, task_progress)
 from hiddenrep.viz import color_options, frame_quality
-
-METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
-MODE_LABELS = {"joint-pca": "one PCA basis for all checkpoints", "warm": "warm-started from the previous checkpoint",
-               "aligned": "AlignedUMAP (fitted jointly)", "procrustes": "each alone, rotated onto the previous",
-               "independent": "each alone (unstable; for comparison)"}
 
 st.title("Explore a run")
 # Transient notices (jobs, progress) live in these fixed slots so the chart below keeps its place in
@@ -40,8 +34,7 @@ with notice_slot:
 progress_slot = st.container()
 
 controls = st.columns([1, 2, 2, 2])
-method = METHODS[controls[0].selectbox("Projection", list(METHODS))]
-mode = controls[1].selectbox("Stability", MODES[method], format_func=MODE_LABELS.get)
+method, mode = projection_controls(controls[0], controls[1])
 color_by = controls[2].selectbox("Colour by", color_options(run))
 class_name = controls[3].selectbox("Class to colour", run.class_names) if run.multilabel else None
 filters = st.columns([1, 1, 3])

@@ -12,6 +12,19 @@ from .data import store
 
 DEFAULT_RUN = {"dataset": DEFAULT_DATASET, "model": "ffnn", "epochs": 10}
 
+METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
+MODE_LABELS = {"joint-pca": "one PCA basis for all checkpoints", "warm": "warm-started from the previous checkpoint",
+               "aligned": "AlignedUMAP (fitted jointly)", "procrustes": "each alone, rotated onto the previous",
+               "independent": "each alone (unstable; for comparison)"}
+
+
+def projection_controls(column_method, column_mode) -> tuple[str, str]:
+    """The method and stability-mode pickers every projection page shows; returns (method, mode)."""
+    from ..reduce import MODES
+
+    method = METHODS[column_method.selectbox("Projection", list(METHODS))]
+    return method, column_mode.selectbox("Stability", MODES[method], format_func=MODE_LABELS.get)
+
 
 def _run_label(run: Run) -> str:
     acc = run.checkpoints[-1].metrics.get("validation_acc") if run.checkpoints else None
