@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import jobs
-from .data import example_images, open_run, store
+from .data import chart_points, open_run, store
 from .scatter import _component, spec_json
 
 EXPORT_KINDS = {"GIF": "gif", "MP4": "mp4", "HTML": "html"}
@@ -37,17 +37,6 @@ def _frames(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str):
     return cached_frames(open_run(run_id), method=method, mode=mode, checkpoints=list(checkpoints))
 
 
-def _points(run, rows: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
-    examples = run.examples().iloc[rows].reset_index(drop=True)
-    points = examples[["example_id", "text", "label_name", "split"]].rename(columns={"label_name": "label"})
-    tooltip = ["text", "label", "example_id"]
-    images = example_images(run.manifest["dataset"]["name"])
-    if images:
-        points.insert(1, "image", points["example_id"].map(images))
-        tooltip = ["image", *tooltip]
-    return points, tooltip
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def tween_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *, color_by: str,
                tracked: tuple[str, ...] = (), trails: bool = False, easing: str = "cubic") -> dict:
@@ -59,7 +48,7 @@ def tween_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str
     run = open_run(run_id)
     proj = _frames(run_id, checkpoints, method, mode)
     rows = np.asarray(proj.rows)
-    points, tooltip = _points(run, rows)
+    points, tooltip = chart_points(run, run.examples().iloc[rows].reset_index(drop=True))
     scores = None
     if color_by == "label-issue score":
         issues = jobs.label_issues_task(store().root, run_id, len(checkpoints)).result().set_index("example_id")

@@ -85,6 +85,17 @@ def frames_ready(run_id: str, checkpoints: tuple[str, ...], method: str, mode: s
     return len(cached_frames(open_run(run_id), method=method, mode=mode, checkpoints=list(checkpoints)).checkpoints)
 
 
+def chart_points(run, examples: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The per-point columns a chart shows (id, text, label, split; the digit for images) and its tooltip."""
+    points = examples[["example_id", "text", "label_name", "split"]].rename(columns={"label_name": "label"})
+    tooltip = ["text", "label", "example_id"]
+    images = example_images(run.manifest["dataset"]["name"])
+    if images:
+        points.insert(1, "image", points["example_id"].map(images))
+        tooltip = ["image", *tooltip]
+    return points, tooltip
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *, color_by: str,
                  class_name: str | None, validation_only: bool, wrong_only: bool, search: str) -> dict:
@@ -112,12 +123,7 @@ def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: s
         issues = label_issues_task(store().root, run_id, len(checkpoints)).result().set_index("example_id")
         scores = issues.loc[examples["example_id"], "label_issue_score"].to_numpy()
     color = coloring(run, list(proj.checkpoints), rows, color_by, class_name=class_name, issue_scores=scores)
-    points = examples[["example_id", "text", "label_name", "split"]].rename(columns={"label_name": "label"})
-    tooltip = ["text", "label", "example_id"]
-    images = example_images(run.manifest["dataset"]["name"])
-    if images:
-        points.insert(1, "image", points["example_id"].map(images))
-        tooltip = ["image", *tooltip]
+    points, tooltip = chart_points(run, examples)
     table = scatter_table(proj.coords[:, keep], points[keep], color=color.values[..., keep],
                           correct=color.correct[:, keep])
     by_name = {c.name: c for c in run.checkpoints}
