@@ -168,6 +168,17 @@ def projection_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple
     return shared_task(key, work)
 
 
+def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...]) -> Task:
+    """``neighborhood_change`` of a run's ``checkpoints`` (every example) in the background."""
+
+    def work(report):
+        from .analysis import neighborhood_change
+
+        return neighborhood_change(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report)
+
+    return shared_task(("neighborhood", str(Path(runs_dir).resolve()), run_id, checkpoints), work)
+
+
 def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: int) -> Task:
     """``label_issues`` of a run (as of its first ``n_checkpoints``) in the background."""
 

@@ -16,7 +16,8 @@ from hiddenrep.ui.animation import (
     tween_view,
 )
 from hiddenrep.ui.data import open_run, store
-from hiddenrep.ui.widgets import no_runs_help, projection_controls, running_notice, task_progress
+from hiddenrep.ui.widgets import (no_runs_help, projection_controls, running_notice, task_progress,
+                                 wait_for_colours)
 from hiddenrep.viz import color_options
 
 EASINGS = {"ease in and out": "cubic", "linear (as the seed)": "linear", "sine": "sine"}
@@ -49,6 +50,7 @@ if not task.done:
     with progress_slot:
         task_progress(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}")
     st.stop()
+wait_for_colours(run, checkpoints, color_by, progress_slot)
 
 # Which points to follow: clicked in the chart, found by text, or the most suspected mislabels.
 tracked = st.session_state.setdefault(state.TRACKED, [])

@@ -8,7 +8,7 @@ from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run,
 from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.transfer import run_downloads, table_download
 from hiddenrep.ui.widgets import (job_panel, no_runs_help, projection_controls, remember_pick, running_notice,
-                                  session_jobs, take_click, task_progress)
+                                  session_jobs, take_click, task_progress, wait_for_colours)
 from hiddenrep.viz import color_options, frame_quality
 
 st.title("Explore a run")
@@ -55,11 +55,8 @@ if not task.done:  # t-SNE / UMAP: show the frames already computed, refresh as 
                       rerun_when=lambda: frames_ready(run.id, checkpoints, method, mode) != ready)
     if ready == 0:
         st.stop()
-issues = label_issues_task(store().root, run.id, len(checkpoints))
-if color_by == "label-issue score" and not issues.done:
-    with progress_slot:
-        task_progress(issues, "Scoring label quality (cleanlab, kNN agreement, training dynamics)")
-    st.stop()
+issues = label_issues_task(store().root, run.id, len(checkpoints))  # started now: the suspects tab reads it
+wait_for_colours(run, checkpoints, color_by, progress_slot)
 try:
     view = scatter_spec(run.id, checkpoints, method, mode, ready, color_by=color_by, class_name=class_name,
                         validation_only=validation_only, wrong_only=wrong_only, search=search.strip())

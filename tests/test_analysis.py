@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from hiddenrep.analysis import label_issues, nearest_neighbors, neighbor_table, training_dynamics
+from hiddenrep.analysis import (label_issues, nearest_neighbors, neighbor_table, neighborhood_change,
+                                training_dynamics)
 from hiddenrep.cli import main
 from hiddenrep.data import synthetic
 from hiddenrep.store import RunStore
@@ -123,6 +124,27 @@ def test_neighbour_table_matches_nearest_neighbors_on_a_trained_run(tiny_run):
     stayed_or_joined = table[table["change"] != "left"]
     assert stayed_or_joined["example_id"].tolist() == tiny_run.examples()["example_id"].iloc[indices[7]].tolist()
     assert (table["change"] == "joined").sum() == (table["change"] == "left").sum()
+
+
+def test_neighbourhood_change_on_the_line_is_known(line_run):
+    # 'e' jumps from the far end to beside 'a': with k=2, a {b,c}->{e,b}, b {a,c}->{a,c}, c {b,d}->{b,d},
+    # d {c,b}->{c,b}, e {d,c}->{a,b}.
+    change = neighborhood_change(line_run, ["0000", "0001"], k=2, metric="euclidean")
+    np.testing.assert_allclose(change, [[0, 0, 0, 0, 0], [0.5, 0, 0, 0, 1]])
+    # Among a, b, e only, with k=1: a b->e, b a->a, e b->a.
+    only_abe = neighborhood_change(line_run, ["0000", "0001"], rows=[0, 1, 4], k=1, metric="euclidean")
+    np.testing.assert_allclose(only_abe[1], [1, 0, 1])
+
+
+def test_neighbourhood_change_agrees_with_the_neighbour_table(tiny_run):
+    names = [c.name for c in tiny_run.checkpoints]
+    change = neighborhood_change(tiny_run, names)
+    assert change.shape == (len(names), len(tiny_run.examples())) and not change[0].any()
+    assert ((change >= 0) & (change <= 1)).all() and change[1:].any()
+    ids = tiny_run.examples()["example_id"]
+    for row in (0, 7, 21):
+        table = neighbor_table(tiny_run, names[-1], ids.iloc[row])
+        assert change[-1, row] == pytest.approx((table["change"] == "joined").sum() / 10)
 
 
 # --- training dynamics with known answers ---------------------------------------------------------

@@ -86,6 +86,8 @@ def test_coloring_reads_per_checkpoint_values_from_a_run(tiny_run):
     assert set(np.unique(prediction.values)) <= set(tiny_run.class_names)
     last_pred = np.asarray(tiny_run.load(-1, "pred"))
     assert (prediction.values[-1] == np.asarray(tiny_run.class_names)[last_pred]).all()
+    moved = coloring(tiny_run, names, rows, "neighbourhood change")
+    assert moved.values.shape == (len(names), len(rows)) and not moved.values[0].any() and moved.values.max() <= 1
     with pytest.raises(ValueError, match="needs issue_scores"):
         coloring(tiny_run, names, rows, "label-issue score")
 
@@ -111,7 +113,7 @@ def test_a_run_without_predictions_colours_by_its_label_only(tmp_path, tiny_text
     with writer.checkpoint(epoch=0, step=0) as checkpoint:
         checkpoint.write("hidden", np.ones((len(tiny_text), 4), np.float32))
     run = writer.finish()
-    assert color_options(run) == ("true label",)
+    assert color_options(run) == ("true label", "neighbourhood change")
     color = coloring(run, ["0000"], np.arange(5), "true label")
     assert color.values.tolist() == [tiny_text.class_names[i] for i in tiny_text.labels[:5]]
     assert color.correct.all()

@@ -97,6 +97,31 @@ def nearest_neighbors(vectors, k: int = 10, metric: str = "cosine", *, approxima
     return np.take_along_axis(indices, order, axis=1), np.take_along_axis(distances, order, axis=1)
 
 
+def neighborhood_change(run, checkpoints, rows=None, *, k: int = 10, metric: str = "cosine",
+                        progress=None) -> np.ndarray:
+    """Per checkpoint and point, the fraction of its ``k`` hidden-space neighbours that are new since the
+    previous checkpoint in ``checkpoints`` (0 at the first one, which has nothing to compare with).
+
+    Shape (len(checkpoints), len(rows)). Neighbours are searched among ``rows`` (default: every
+    example), with the neighbour table's defaults, so a point that reads 0.6 here shows 6 of 10
+    neighbours "joined" there. No projection is involved: this is how far the *model* moved each
+    point's neighbourhood, the yardstick against which movement on screen is read.
+    ``progress(done, total)`` is called after each checkpoint.
+    """
+    examples = np.arange(int(run.manifest["dataset"]["n_examples"])) if rows is None else np.asarray(rows)
+    change = np.zeros((len(checkpoints), len(examples)))
+    previous = None
+    for frame, checkpoint in enumerate(checkpoints):
+        current, _ = nearest_neighbors(np.asarray(run.load(checkpoint, "hidden"))[examples], k, metric)
+        if previous is not None:
+            kept = (current[:, :, None] == previous[:, None, :]).any(axis=2).sum(axis=1)
+            change[frame] = 1.0 - kept / current.shape[1]
+        previous = current
+        if progress is not None:
+            progress(frame + 1, len(checkpoints))
+    return change
+
+
 def _query(hidden: np.ndarray, row: int, metric: str) -> np.ndarray:
     """Exact distances from one point to every point (itself: inf). O(n·h), so no index is needed."""
     x = _prepare(hidden, metric)

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import jobs
-from .data import chart_points, open_run, store
+from .data import chart_points, open_run, point_colors, store
 from .scatter import _component, spec_json
 
 EXPORT_KINDS = {"GIF": "gif", "MP4": "mp4", "HTML": "html"}
@@ -42,19 +42,15 @@ def tween_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str
                tracked: tuple[str, ...] = (), trails: bool = False, easing: str = "cubic") -> dict:
     """The tweened scatter of the ``n_ready`` frames projected so far (JSON + key) and what the page shows
     beside it. ``tracked`` example ids are lettered A, B, C…; ``trails`` draws their paths."""
-    from ..viz import coloring, scatter_table
+    from ..viz import scatter_table
     from ..viz.tween import tween_scatter
 
     run = open_run(run_id)
     proj = _frames(run_id, checkpoints, method, mode)
     rows = np.asarray(proj.rows)
     points, tooltip = chart_points(run, run.examples().iloc[rows].reset_index(drop=True))
-    scores = None
-    if color_by == "label-issue score":
-        issues = jobs.label_issues_task(store().root, run_id, len(checkpoints)).result().set_index("example_id")
-        scores = issues.loc[points["example_id"], "label_issue_score"].to_numpy()
     class_name = run.class_names[0] if run.multilabel else None
-    color = coloring(run, list(proj.checkpoints), rows, color_by, class_name=class_name, issue_scores=scores)
+    color = point_colors(run, checkpoints, proj, color_by, class_name)
     table = scatter_table(proj.coords, points, color=color.values)
     by_name = {c.name: c for c in run.checkpoints}
     titles = [by_name[name].label for name in proj.checkpoints]

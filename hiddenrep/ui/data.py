@@ -96,15 +96,32 @@ def chart_points(run, examples: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return points, tooltip
 
 
+def point_colors(run: Run, checkpoints: tuple[str, ...], proj, color_by: str, class_name: str | None):
+    """:func:`hiddenrep.viz.coloring` for the frames of ``proj`` (the first of ``checkpoints``), fed the
+    label-issue scores or neighbourhood changes it needs from the app's background tasks (see
+    :func:`hiddenrep.ui.widgets.wait_for_colours`, which the page calls first)."""
+    from ..jobs import label_issues_task, neighborhood_task
+    from ..viz import coloring
+
+    rows = np.asarray(proj.rows)
+    scores = neighborhood = None
+    if color_by == "label-issue score":
+        issues = label_issues_task(store().root, run.id, len(checkpoints)).result().set_index("example_id")
+        scores = issues.loc[run.examples()["example_id"].to_numpy()[rows], "label_issue_score"].to_numpy()
+    if color_by == "neighbourhood change":
+        neighborhood = neighborhood_task(store().root, run.id, checkpoints).result()[: len(proj.checkpoints), rows]
+    return coloring(run, list(proj.checkpoints), rows, color_by, class_name=class_name, issue_scores=scores,
+                    neighborhood=neighborhood)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *, color_by: str,
                  class_name: str | None, validation_only: bool, wrong_only: bool, search: str) -> dict:
     """The epoch-scatter spec (JSON + key) of the ``n_ready`` frames computed so far, plus what the page
     shows beside it. Raises LookupError when no point passes the filters.
     """
-    from ..jobs import label_issues_task
     from ..reduce import cached_frames
-    from ..viz import coloring, epoch_scatter, scatter_table
+    from ..viz import epoch_scatter, scatter_table
     from .scatter import spec_json
 
     run = open_run(run_id)
@@ -118,11 +135,7 @@ def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: s
         keep &= examples["text"].str.contains(search, case=False, regex=False).to_numpy()
     if not keep.any():
         raise LookupError("No point matches the filters: clear the search text or untick 'validation only'.")
-    scores = None
-    if color_by == "label-issue score":
-        issues = label_issues_task(store().root, run_id, len(checkpoints)).result().set_index("example_id")
-        scores = issues.loc[examples["example_id"], "label_issue_score"].to_numpy()
-    color = coloring(run, list(proj.checkpoints), rows, color_by, class_name=class_name, issue_scores=scores)
+    color = point_colors(run, checkpoints, proj, color_by, class_name)
     points, tooltip = chart_points(run, examples)
     table = scatter_table(proj.coords[:, keep], points[keep], color=color.values[..., keep],
                           correct=color.correct[:, keep])
@@ -139,7 +152,8 @@ def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: s
 
 def _frame_title(label: str, metrics: pd.Series) -> str:
     parts = [label]
-    for column, name in (("trustworthiness", "trustworthiness"), ("knn_kept", "kNN kept"), ("jitter", "jitter")):
+    for column, name in (("trustworthiness", "trustworthiness"), ("knn_kept", "kNN kept"), ("jitter", "jitter"),
+                         ("hidden_change", "hidden change")):
         value = metrics.get(column)
         if value is not None and np.isfinite(value):
             parts.append(f"{name} {value:.2f}")

@@ -142,6 +142,25 @@ def task_progress(task: jobs.Task, label: str, *, rerun_when=None) -> None:
     show()
 
 
+def wait_for_colours(run: Run, checkpoints: tuple[str, ...], color_by: str, slot) -> None:
+    """Start the background work a colouring needs; until it is done, show its progress in ``slot`` and stop."""
+    if color_by == "label-issue score":
+        task, label = (jobs.label_issues_task(store().root, run.id, len(checkpoints)),
+                       "Scoring label quality (cleanlab, kNN agreement, training dynamics)")
+    elif color_by == "neighbourhood change":
+        task, label = (jobs.neighborhood_task(store().root, run.id, checkpoints),
+                       "Finding every point's hidden-space neighbours at each checkpoint")
+    else:
+        return
+    if not task.done:
+        with slot:
+            task_progress(task, label)
+        st.stop()
+    if task.future.exception() is not None:
+        slot.error(f"Cannot colour by {color_by}: {task.future.exception()}")
+        st.stop()
+
+
 def remember_pick(example_id: str | None, frame: int | None = None) -> None:
     """Make ``example_id`` the example whose neighbours are shown (and ringed in the chart)."""
     st.session_state[state.EXAMPLE_ID] = example_id

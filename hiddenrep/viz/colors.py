@@ -9,7 +9,9 @@ import numpy as np
 
 from .scatter import NOMINAL, QUANTITATIVE
 
-COLOR_BY = ("true label", "prediction", "correct", "loss", "confidence", "label-issue score")
+COLOR_BY = ("true label", "prediction", "correct", "loss", "confidence", "neighbourhood change", "label-issue score")
+# Needs only the hidden vectors, so runs imported without predictions can show it too.
+HIDDEN_ONLY = ("true label", "neighbourhood change")
 CORRECT_DOMAIN = ("correct", "wrong")
 
 
@@ -19,8 +21,8 @@ def has_predictions(run) -> bool:
 
 
 def color_options(run) -> tuple[str, ...]:
-    """The :data:`COLOR_BY` choices this run can show: all of them, or the label alone without predictions."""
-    return COLOR_BY if has_predictions(run) else COLOR_BY[:1]
+    """The :data:`COLOR_BY` choices this run can show: all of them, or :data:`HIDDEN_ONLY` without predictions."""
+    return COLOR_BY if has_predictions(run) else HIDDEN_ONLY
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,15 @@ class Coloring:
 
 
 def coloring(run, checkpoints: Sequence[str], rows: np.ndarray, color_by: str, *, class_name: str | None = None,
-             issue_scores: np.ndarray | None = None) -> Coloring:
+             issue_scores: np.ndarray | None = None, neighborhood: np.ndarray | None = None) -> Coloring:
     """Colour ``rows`` of ``run`` at each of ``checkpoints`` by ``color_by`` (one of :data:`COLOR_BY`).
 
     Multi-label runs colour one class at a time (``class_name``): its given label, its predicted
     label, whether that prediction is right, its probability. ``issue_scores`` (n_rows,) is the
-    label-issue score in [0, 1], lower = more suspect.
+    label-issue score in [0, 1], lower = more suspect. ``neighborhood`` (n_frames, n_rows) is
+    :func:`hiddenrep.analysis.neighborhood_change` for these checkpoints and rows, computed here when
+    not given: bright points are the ones the model moved, so a dark point that moves on screen is
+    projection noise.
     """
     if color_by not in COLOR_BY:
         raise ValueError(f"color_by must be one of {COLOR_BY}, got {color_by!r}.")
@@ -63,9 +68,12 @@ def coloring(run, checkpoints: Sequence[str], rows: np.ndarray, color_by: str, *
         display = np.asarray(names, dtype=object)
         label_values, domain = display[given], tuple(names)
     if not has_predictions(run):
-        if color_by != "true label":
-            raise LookupError(f"Run {run.id} has no predictions, so it can only be coloured by its true label.")
-        return Coloring(label_values, np.ones((len(checkpoints), len(rows)), bool), NOMINAL, "true label", domain)
+        if color_by not in HIDDEN_ONLY:
+            raise LookupError(f"Run {run.id} has no predictions, so it can only be coloured by {HIDDEN_ONLY}.")
+        correct = np.ones((len(checkpoints), len(rows)), bool)
+        if color_by == "neighbourhood change":
+            return _neighborhood(run, checkpoints, rows, neighborhood, correct)
+        return Coloring(label_values, correct, NOMINAL, "true label", domain)
     preds = np.stack([run.load(c, "pred")[rows] for c in checkpoints])
     predicted = preds[..., j].astype(bool) if run.multilabel else preds
     pred_values = display[predicted.astype(int)]
@@ -86,6 +94,8 @@ def coloring(run, checkpoints: Sequence[str], rows: np.ndarray, color_by: str, *
         confidence = probs[..., names.index(class_name)] if run.multilabel else probs.max(-1)
         title = f"p({class_name})" if run.multilabel else "confidence"
         return Coloring(np.round(confidence, 3), correct, QUANTITATIVE, title, (0.0, 1.0), "viridis")
+    if color_by == "neighbourhood change":
+        return _neighborhood(run, checkpoints, rows, neighborhood, correct)
     if issue_scores is None:
         raise ValueError("Colouring by label-issue score needs issue_scores (from hiddenrep.analysis.label_issues).")
     scores = np.asarray(issue_scores, dtype=np.float64)
@@ -93,3 +103,17 @@ def coloring(run, checkpoints: Sequence[str], rows: np.ndarray, color_by: str, *
         raise ValueError(f"issue_scores has {scores.shape[0]} values for {len(rows)} rows.")
     return Coloring(np.round(scores, 3), correct, QUANTITATIVE, "label quality (low = suspect)", (0.0, 1.0),
                     "redyellowgreen")
+
+
+def _neighborhood(run, checkpoints: Sequence[str], rows: np.ndarray, values: np.ndarray | None,
+                  correct: np.ndarray) -> Coloring:
+    if values is None:
+        from ..analysis import neighborhood_change
+
+        values = neighborhood_change(run, checkpoints, rows)
+    values = np.asarray(values, dtype=np.float64)
+    if values.shape != correct.shape:
+        raise ValueError(f"neighborhood has shape {values.shape}; it needs one row per checkpoint and one column "
+                         f"per point, {correct.shape}.")
+    return Coloring(np.round(values, 2), correct, QUANTITATIVE, "neighbours new since previous checkpoint",
+                    (0.0, 1.0), "inferno")
