@@ -11,9 +11,9 @@ Targets (2 cores): stable <= 0.4x time and <= 0.3x jitter of independent, trustw
 It also prints where independent layouts' jitter comes from, in the same run: *projection noise*
 (jitter between two seeds on one and the same checkpoint: the model did not move, the picture did)
 against the jitter between consecutive checkpoints, per transition; and what a lower jitter costs
-(UMAP warm with a 5x smaller learning rate).
+(UMAP warm with a 5x smaller learning rate) and, with --aligned, what AlignedUMAP achieves.
 
-    python bench/project.py [--runs-dir DIR] [--methods tsne umap] [--no-numba]
+    python bench/project.py [--runs-dir DIR] [--methods tsne umap] [--no-numba] [--aligned]
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def main() -> None:
     parser.add_argument("--runs-dir", default=os.environ.get("HIDDENREP_RUNS") or "runs")
     parser.add_argument("--methods", nargs="+", default=["tsne", "umap"])
     parser.add_argument("--no-numba", action="store_true", help="skip the fresh-process umap timing")
+    parser.add_argument("--aligned", action="store_true", help="also time AlignedUMAP (~15x independent's time)")
     args = parser.parse_args()
 
     run = default_run(args.runs_dir)
@@ -86,6 +87,8 @@ def main() -> None:
         if method == "umap":
             slow = {"warm_learning_rate": PARAMS["umap"]["warm_learning_rate"] / 5}
             rows.append(("warm lr/5", measure(run, method, "warm", params=slow)))
+            if args.aligned:
+                rows.append(("aligned", measure(run, method, "aligned")))
         for mode, r in rows:
             ratios = "" if r is base else (f"   {r['seconds'] / base['seconds']:7.2f} "
                                            f"{r['jitter'] / base['jitter']:8.2f} {r['trust'] - base['trust']:+10.3f}")

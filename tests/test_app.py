@@ -107,6 +107,19 @@ def test_explore_a_picked_example_opens_its_neighbours(explore, tiny_run):
     assert len(table[table["change"] != "left"]) == 10 and set(table["change"]) <= {"stayed", "joined", "left"}
 
 
+def test_explore_colours_by_neighbourhood_change_after_its_background_work(explore, tiny_run):
+    from hiddenrep.jobs import neighborhood_task
+
+    at = explore
+    next(s for s in at.selectbox if s.label == "Colour by").set_value("neighbourhood change").run()
+    names = tuple(c.name for c in tiny_run.checkpoints)
+    change = neighborhood_task(tiny_run.path.parent, tiny_run.id, names).result()
+    assert change.shape == (len(names), len(tiny_run.examples()))
+    at.run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    assert "4 checkpoints" in _texts(at)  # the chart is drawn
+
+
 def test_explore_filters_that_leave_nothing_say_how_to_fix_it(explore):
     at = explore
     at.text_input[0].set_value("no example contains this").run()
