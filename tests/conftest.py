@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
 from hiddenrep.data import synthetic
 from hiddenrep.store import RunStore
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +40,23 @@ def tiny_run(tmp_path_factory, tiny_text, tiny_config):
     from hiddenrep.training import train
 
     return train(tiny_config, tiny_text, store=RunStore(tmp_path_factory.mktemp("runs")))
+
+
+@pytest.fixture
+def explore(tiny_run, monkeypatch):
+    """The app's Explore page (AppTest) on the shared tiny run, its PCA projection and label issues computed."""
+    from streamlit.testing.v1 import AppTest
+
+    from hiddenrep.jobs import label_issues_task, projection_task
+    from hiddenrep.reduce import DEFAULT_MODES
+
+    monkeypatch.setenv("HIDDENREP_RUNS", str(tiny_run.path.parent))
+    names = tuple(c.name for c in tiny_run.checkpoints)
+    projection_task(tiny_run.path.parent, tiny_run.id, names, method="pca", mode=DEFAULT_MODES["pca"]).result()
+    label_issues_task(tiny_run.path.parent, tiny_run.id, len(names)).result()
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
 
 
 @pytest.fixture

@@ -70,21 +70,6 @@ def test_train_page_shows_the_dataset_and_trains_in_the_background(runs_dir):
     assert job.run().config["epochs"] == 2 and job.run().config["hidden"] == 8
 
 
-@pytest.fixture
-def explore(tiny_run, monkeypatch):
-    """The Explore page on the shared tiny run, with its PCA projection already computed."""
-    from hiddenrep.jobs import label_issues_task, projection_task
-    from hiddenrep.reduce import DEFAULT_MODES
-
-    monkeypatch.setenv("HIDDENREP_RUNS", str(tiny_run.path.parent))
-    names = tuple(c.name for c in tiny_run.checkpoints)
-    projection_task(tiny_run.path.parent, tiny_run.id, names, method="pca", mode=DEFAULT_MODES["pca"]).result()
-    label_issues_task(tiny_run.path.parent, tiny_run.id, len(names)).result()
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_explore_shows_controls_quality_and_suspects(explore, tiny_run):
     at = explore
     assert at.sidebar.selectbox[0].value == tiny_run.id

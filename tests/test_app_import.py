@@ -149,18 +149,9 @@ def test_the_export_tab_zips_the_selected_run_in_every_format(tiny_run, monkeypa
 
 
 @pytest.fixture
-def explore(tiny_run, monkeypatch, downloads):
-    """The Explore page on the shared tiny run, with its PCA projection and label issues computed."""
-    from hiddenrep.jobs import label_issues_task, projection_task
-    from hiddenrep.reduce import DEFAULT_MODES
-
-    monkeypatch.setenv("HIDDENREP_RUNS", str(tiny_run.path.parent))
-    names = tuple(c.name for c in tiny_run.checkpoints)
-    projection_task(tiny_run.path.parent, tiny_run.id, names, method="pca", mode=DEFAULT_MODES["pca"]).result()
-    label_issues_task(tiny_run.path.parent, tiny_run.id, len(names)).result()
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert not at.exception, at.exception
-    return at
+def explore(downloads, explore):
+    """conftest's Explore page, opened once the download buttons are captured."""
+    return explore
 
 
 def test_explore_downloads_the_tables_as_csv(explore, tiny_run, downloads):
