@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--runs-dir", default=os.environ.get("HIDDENREP_RUNS") or "runs")
     parser.add_argument("--methods", nargs="+", default=["tsne", "umap"])
     parser.add_argument("--no-numba", action="store_true", help="skip the fresh-process umap timing")
-    parser.add_argument("--aligned", action="store_true", help="also time AlignedUMAP (~15x independent's time)")
+    parser.add_argument("--aligned", action="store_true", help="also time AlignedUMAP (~7x independent's time)")
     args = parser.parse_args()
 
     run = default_run(args.runs_dir)

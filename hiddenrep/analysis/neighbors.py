@@ -108,14 +108,15 @@ def neighborhood_change(run, checkpoints, rows=None, *, k: int = 10, metric: str
     point's neighbourhood, the yardstick against which movement on screen is read.
     ``progress(done, total)`` is called after each checkpoint.
     """
+    from ..reduce.metrics import overlap
+
     examples = np.arange(int(run.manifest["dataset"]["n_examples"])) if rows is None else np.asarray(rows)
     change = np.zeros((len(checkpoints), len(examples)))
     previous = None
     for frame, checkpoint in enumerate(checkpoints):
         current, _ = nearest_neighbors(np.asarray(run.load(checkpoint, "hidden"))[examples], k, metric)
         if previous is not None:
-            kept = (current[:, :, None] == previous[:, None, :]).any(axis=2).sum(axis=1)
-            change[frame] = 1.0 - kept / current.shape[1]
+            change[frame] = 1.0 - overlap(current, previous)
         previous = current
         if progress is not None:
             progress(frame + 1, len(checkpoints))
