@@ -85,17 +85,20 @@ def cartography_region(confidence: np.ndarray, variability: np.ndarray) -> np.nd
 
 
 def _cleanlab_columns(labels: np.ndarray, probs: np.ndarray, multilabel: bool) -> dict[str, np.ndarray]:
+    # n_jobs=1: cleanlab would otherwise fork a process pool, and a fork from the app's worker threads
+    # can deadlock in the child (seen: a pool child left stuck on a lock, outliving the server).
+    # cleanlab documents that n_jobs changes run time only, never results.
     if multilabel:
         from cleanlab.multilabel_classification import filter as ml_filter, rank as ml_rank
 
         as_lists = [np.flatnonzero(row).tolist() for row in labels]
         return {"cleanlab_quality": ml_rank.get_label_quality_scores(as_lists, probs),
-                "cleanlab_issue": ml_filter.find_label_issues(as_lists, probs)}
+                "cleanlab_issue": ml_filter.find_label_issues(as_lists, probs, n_jobs=1)}
     from cleanlab.filter import find_label_issues
     from cleanlab.rank import get_label_quality_scores
 
     return {"cleanlab_quality": get_label_quality_scores(labels, probs),
-            "cleanlab_issue": find_label_issues(labels, probs)}
+            "cleanlab_issue": find_label_issues(labels, probs, n_jobs=1)}
 
 
 def rank_average(columns: list[np.ndarray]) -> np.ndarray:

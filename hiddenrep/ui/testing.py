@@ -57,6 +57,28 @@ def app_server(runs_dir: str | os.PathLike, script: str | os.PathLike = ROOT / "
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        _no_leftovers(command)
+
+
+def _no_leftovers(command: list[str]) -> None:
+    """Fail if a copy of the server outlived it: a fork (e.g. a library's process pool) left behind.
+
+    Such copies carry the server's exact command line; they are killed, then reported.
+    """
+    wanted = "\0".join(command).encode()
+    left = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if (entry / "cmdline").read_bytes().rstrip(b"\0") == wanted:
+                left.append(int(entry.name))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    for pid in left:
+        os.kill(pid, 9)
+    if left:
+        raise RuntimeError(f"The streamlit server left {len(left)} forked copy(ies) of itself running "
+                           f"(pids {left}, killed now): something in the app forks without exec.")
 
 
 @contextmanager
