@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def _no_leftovers(command: list[str]) -> None:
         except OSError:
             continue  # gone meanwhile, or not ours to read
     for pid in left:
-        os.kill(pid, 9)
+        os.kill(pid, signal.SIGKILL)
     if left:
         raise RuntimeError(f"The streamlit server left {len(left)} forked copy(ies) of itself running "
                            f"(pids {left}, killed now): something in the app forks without exec.")
