@@ -271,8 +271,9 @@ def test_tracked_labels_in_a_knot_do_not_collide(labels):
 
 def test_place_labels_keeps_a_lone_label_next_to_its_point_and_on_the_same_side():
     pixels = np.array([[[100.0, 100.0]], [[120.0, 110.0]]])
-    centres = place_labels(pixels, ["A"], 400, 400)
+    centres, away = place_labels(pixels, ["A"], 400, 400)
     offsets = centres - pixels
+    assert not away.any()
     assert (np.linalg.norm(offsets, axis=-1) < 30).all()  # right beside the ring
     assert np.allclose(offsets[0], offsets[1])  # the label does not jump around its point
 
@@ -296,3 +297,12 @@ def test_a_faded_column_turns_into_opacity():
     transforms = json.dumps(_points_layer(_spec(scatter_chart(per_frame, frame_titles=["a", "b", "c"],
                                                               tween=True)))["transform"])
     assert "faded" in transforms and "ease" in transforms
+
+
+def test_a_chosen_class_among_many_is_red_and_the_others_keep_distinct_colours():
+    classes = ["profane", "food", "negative", "positive", "other"]
+    table = _table(color=np.array(classes)[np.arange(40) % 5])
+    scale = _points_layer(_spec(scatter_chart(table, frame_titles=["a", "b", "c"], color_domain=classes,
+                                              highlight="profane")))["encoding"]["color"]["scale"]
+    colors = dict(zip(scale["domain"], scale["range"]))
+    assert colors["profane"] == "#e63946" and len(set(colors.values())) == 5

@@ -279,7 +279,7 @@ def _word_color(examples: pd.DataFrame, by: str) -> dict:
             return {"color": np.where(flags, name, "other"), "color_type": "nominal", "color_title": name,
                     "color_domain": (name, "other"), "highlight": name}
     return {"color": examples["label_name"].to_numpy(), "color_type": "nominal", "color_title": "word class",
-            "color_domain": tuple(WORD_CLASSES)}
+            "color_domain": tuple(WORD_CLASSES), "highlight": "profane" if "profane" in WORD_CLASSES else None}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -12,7 +12,8 @@ same spec; change it only together with them):
   (every checkpoint, one shared frame scaled into ``[0, EXTENT]``, the narrower axis centred), optional
   ``color`` (constant) or ``c0, c1, ...`` (per checkpoint), ``ok0, ...`` (1 = the model is right),
   ``faded`` or ``faded0, ...`` (1 = draw faint: the motion engineer's "neighbourhood did not change"),
-  plus tooltip columns. Tracked points also carry ``lx0, ly0, ...`` (where their label sits, data units).
+  plus tooltip columns. Tracked points also carry ``lx0, ly0, ...`` (where their label sits, data units)
+  and ``away0, ...`` (1 = the label sits away from its point, joined by a leader line).
 - Top-level params: ``frame`` (stepped, integer, bound to a range input) **or** ``t`` (tweened, continuous
   in ``[0, nframes - 1]``, bound to a range input, eased by ``ease``); ``nframes``; ``titles`` (one
   caption per checkpoint); ``focus`` (an example_id to ring; set from JavaScript too); ``tracked`` and
@@ -46,6 +47,8 @@ EXTENT = 1000.0  # coordinates are rescaled into [0, EXTENT] (the wider axis; th
 NOMINAL, QUANTITATIVE = "nominal", "quantitative"
 CHOSEN_COLOR, OTHER_COLOR = "#e63946", "#aab2bd"  # the chosen class (Words "profanity", one label) and the rest
 _CORRECT_COLORS = {"correct": "#2a9d8f", "wrong": CHOSEN_COLOR}
+# Vega's tableau10 without its red and pink, for the other classes when one is chosen
+_OTHER_COLORS = ("#4c78a8", "#f58518", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#9d755d", "#bab0ac")
 POINT_OPACITY, FADED_OPACITY, HIDDEN_OPACITY = 0.75, 0.12, 0.04
 LABEL_FONT_SIZE = 14
 EASE_EXPR = {  # of {w} in [0, 1], as Vega expressions (mirrors hiddenrep.animate.tween.ease)
@@ -143,8 +146,9 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
-def place_labels(pixels: np.ndarray, labels: Sequence[str], width: int, height: int) -> np.ndarray:
-    """Centres (n_frames, n_labels, 2), in px, for labels that overlap no other label and no tracked ring.
+def place_labels(pixels: np.ndarray, labels: Sequence[str], width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centres (n_frames, n_labels, 2), in px, for labels that overlap no other label and no tracked ring,
+    and whether each label had to move away from its point (n_frames, n_labels) (it gets a leader line).
 
     ``pixels``: (n_frames, n_labels, 2) positions of the labelled points on screen (y down). Greedy and
     deterministic: labels in order, each at the nearest free spot around its point (up-right first,
@@ -156,7 +160,7 @@ def place_labels(pixels: np.ndarray, labels: Sequence[str], width: int, height: 
     n_frames, n_labels, _ = pixels.shape
     sizes = [_label_size(label) for label in labels]
     candidates = [(g, d) for g in range(len(_GAPS)) for d in range(len(_DIRECTIONS))]
-    centres = np.zeros_like(pixels)
+    centres, away = np.zeros_like(pixels), np.zeros(pixels.shape[:2], dtype=bool)
     previous: list[tuple[int, int] | None] = [None] * n_labels
     for t in range(n_frames):
         rings = [np.array([x - _RING_RADIUS, y - _RING_RADIUS, x + _RING_RADIUS, y + _RING_RADIUS])
@@ -178,8 +182,9 @@ def place_labels(pixels: np.ndarray, labels: Sequence[str], width: int, height: 
                 if cost == 0:
                     break
             previous[i], centres[t, i], box = best
+            away[t, i] = previous[i][0] > 0
             placed.append(box)
-    return centres
+    return centres, away
 
 
 def _label_columns(table: pd.DataFrame, tracked: list[str], labels: list[str], width: int,
@@ -191,10 +196,11 @@ def _label_columns(table: pd.DataFrame, tracked: list[str], labels: list[str], w
     unit = width / (x_high - x_low)  # px per data unit
     xy = np.stack([rows[[f"x{t}", f"y{t}"]].to_numpy(dtype=np.float64) for t in range(n_frames)])
     pixels = np.stack([(xy[..., 0] - x_low) * unit, (y_high - xy[..., 1]) * unit], axis=-1)
-    centres = place_labels(pixels, labels, width, height)
+    centres, away = place_labels(pixels, labels, width, height)
     for t in range(n_frames):
         rows[f"lx{t}"] = np.round(centres[t, :, 0] / unit + x_low, 1)
         rows[f"ly{t}"] = np.round(y_high - centres[t, :, 1] / unit, 1)
+        rows[f"away{t}"] = away[t].astype(np.int8)
     rows["letter"] = labels
     return rows
 
@@ -271,8 +277,12 @@ def _color(title: str, kind: str, domain: Sequence | None, scheme: str, highligh
         return alt.Color("color:N", title=title, legend=legend)
     if entries == list(_CORRECT_COLORS):
         colors = list(_CORRECT_COLORS.values())
-    elif highlight is not None:
-        colors = [CHOSEN_COLOR if e == str(highlight) else OTHER_COLOR for e in entries]
+    elif highlight is not None:  # the chosen one red; a lone "other" grey, several others their usual colours
+        others = [OTHER_COLOR] if len(entries) == 2 else list(_OTHER_COLORS)
+        colors, k = [], 0
+        for entry in entries:
+            colors.append(CHOSEN_COLOR if entry == str(highlight) else others[k % len(others)])
+            k += entry != str(highlight)
     else:
         return alt.Color("color:N", title=title, scale=alt.Scale(domain=list(domain)), legend=legend)
     return alt.Color("color:N", title=title, scale=alt.Scale(domain=list(domain), range=colors), legend=legend)
@@ -338,16 +348,17 @@ def _panel(table: pd.DataFrame, clock: _Clock, *, color_title: str, color_type: 
             path = {"x": position["x"], "y": position["y"], "detail": "example_id:N", "order": "k:Q"}
             whole = alt.Chart(trail_rows).transform_calculate(x=clock.at("x", "datum.k"), y=clock.at("y", "datum.k"))
             # The whole path faint (so trails show even at the first checkpoint), the part travelled dark.
-            layers.append(whole.mark_line(strokeWidth=1, opacity=0.35, color="#333", strokeDash=[3, 3])
+            layers.append(whole.mark_line(strokeWidth=1.5, opacity=0.5, color="#444", strokeDash=[4, 3])
                           .encode(**path))
             upto = "ceil(t)" if clock.tween else "frame"
             travelled = (alt.Chart(trail_rows).transform_filter(f"datum.k <= {upto}")
                          .transform_calculate(kk=f"min(datum.k, {'t' if clock.tween else 'frame'})")
                          .transform_calculate(x=clock.at("x", "datum.kk"), y=clock.at("y", "datum.kk")))
-            layers.append(travelled.mark_line(strokeWidth=4, opacity=0.8, color="white").encode(**path))
-            layers.append(travelled.mark_line(strokeWidth=2, opacity=0.9, color="#222").encode(**path))
+            layers.append(travelled.mark_line(strokeWidth=3.5, opacity=0.6, color="white").encode(**path))
+            layers.append(travelled.mark_line(strokeWidth=1.5, opacity=0.85, color="#222").encode(**path))
         leader = {"x": position["x"], "y": position["y"], "x2": "lx:Q", "y2": "ly:Q"}
-        layers.append(marked.mark_rule(strokeWidth=1, color="#222", opacity=0.5).encode(**leader))
+        layers.append(marked.transform_filter(f"datum['away' + {clock.nearest}] == 1")
+                      .mark_rule(strokeWidth=1, color="#222", opacity=0.6).encode(**leader))
         layers.append(marked.mark_point(size=160, strokeWidth=2, color="#111", filled=False).encode(**position))
         layers.append(marked.mark_text(fontSize=LABEL_FONT_SIZE, fontWeight="bold", align="center", baseline="middle",
                                        stroke="white", strokeWidth=3, strokeOpacity=0.9)
