@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from hiddenrep.analysis import color_options
 from hiddenrep.jobs import label_issues_task, projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.animation import (
@@ -18,7 +19,6 @@ from hiddenrep.ui.animation import (
 from hiddenrep.ui.data import open_run, store
 from hiddenrep.ui.widgets import (no_runs_help, projection_controls, running_notice, task_progress,
                                  wait_for_colours)
-from hiddenrep.viz import color_options
 
 EASINGS = {"ease in and out": "cubic", "linear (as the seed)": "linear", "sine": "sine"}
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from hiddenrep.analysis import color_options
 from hiddenrep.jobs import label_issues_task, projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run, scatter_spec, store
@@ -9,7 +10,7 @@ from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.transfer import run_downloads, table_download
 from hiddenrep.ui.widgets import (job_panel, no_runs_help, projection_controls, remember_pick, running_notice,
                                   session_jobs, take_click, task_progress, wait_for_colours)
-from hiddenrep.viz import color_options, frame_quality
+from hiddenrep.viz import frame_quality
 
 st.title("Explore a run")
 # Transient notices (jobs, progress) live in these fixed slots so the chart below keeps its place in

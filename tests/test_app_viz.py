@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hiddenrep.viz import (COLOR_BY, EXTENT, coloring, epoch_scatter, frame_quality, n_frames_of, place_labels,
-                           scatter_chart, scatter_table, training_curves, tween_scatter)
+from hiddenrep.analysis import COLOR_BY, coloring
+from hiddenrep.viz import (EXTENT, epoch_scatter, frame_quality, n_frames_of, place_labels, scatter_chart, scatter_table,
+                           training_curves, tween_scatter)
 from hiddenrep.viz.compare import compare_scatter
 
 
@@ -59,7 +60,7 @@ def test_epoch_scatter_holds_every_frame_and_scrubs_with_a_bound_param():
     expressions = json.dumps(points["transform"])
     assert "datum['x' + frame]" in expressions and "datum['ok' + frame] == 0" in expressions
     assert points["encoding"]["tooltip"] == [{"field": "text", "type": "nominal"}]
-    assert points["mark"] == {"type": "square", "size": 14}
+    assert points["mark"] == {"type": "square", "size": 14, "opacity": 0.75}
 
 
 def test_epoch_scatter_selection_carries_the_frame_for_st_altair_chart():
@@ -109,7 +110,7 @@ def test_training_curves_and_frame_quality(tiny_run):
 
 def test_a_run_without_predictions_colours_by_its_label_only(tmp_path, tiny_text):
     from hiddenrep.store import RunStore
-    from hiddenrep.viz import color_options
+    from hiddenrep.analysis import color_options
 
     writer = RunStore(tmp_path).create("vectors-only", examples=tiny_text.to_frame(), config={}, seed=None,
                                        dataset={"name": "x", "class_names": tiny_text.class_names}, model={})
@@ -296,7 +297,7 @@ def test_a_faded_column_turns_into_opacity():
     per_frame = _table(faded=np.zeros((3, 40), bool))
     transforms = json.dumps(_points_layer(_spec(scatter_chart(per_frame, frame_titles=["a", "b", "c"],
                                                               tween=True)))["transform"])
-    assert "faded" in transforms and "ease" in transforms
+    assert "datum['f' + ta]" in transforms and "ease" in transforms
 
 
 def test_a_chosen_class_among_many_is_red_and_the_others_keep_distinct_colours():

@@ -97,11 +97,11 @@ def chart_points(run, examples: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 def point_colors(run: Run, checkpoints: tuple[str, ...], proj, color_by: str, class_name: str | None):
-    """:func:`hiddenrep.viz.coloring` for the frames of ``proj`` (the first of ``checkpoints``), fed the
+    """:func:`hiddenrep.analysis.coloring` for the frames of ``proj`` (the first of ``checkpoints``), fed the
     label-issue scores or neighbourhood changes it needs from the app's background tasks (see
     :func:`hiddenrep.ui.widgets.wait_for_colours`, which the page calls first)."""
+    from ..analysis import coloring
     from ..jobs import label_issues_task, neighborhood_task
-    from ..viz import coloring
 
     rows = np.asarray(proj.rows)
     scores = neighborhood = None

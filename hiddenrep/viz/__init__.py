@@ -1,12 +1,12 @@
 """Chart builders: pure functions returning Altair charts (Vega-Lite specs). No streamlit, no torch.
 
-Every scatter (Explore, Animate, Compare, Words, the HTML export) comes from :func:`scatter_chart`.
+Every scatter (Explore, Animate, Compare, Words, the HTML export) comes from :func:`scatter_chart`. What the
+colours mean (values read from a run) is analysis: :func:`hiddenrep.analysis.coloring`.
 """
 
-from .colors import COLOR_BY, Coloring, color_options, coloring
 from .curves import frame_quality, training_curves
 from .scatter import (EXTENT, epoch_scatter, n_frames_of, place_labels, scatter_chart, scatter_table, track_letters,
                       tween_scatter)
 
-__all__ = ["COLOR_BY", "EXTENT", "Coloring", "color_options", "coloring", "epoch_scatter", "frame_quality", "n_frames_of",
+__all__ = ["EXTENT", "epoch_scatter", "frame_quality", "n_frames_of",
            "place_labels", "scatter_chart", "scatter_table", "track_letters", "training_curves", "tween_scatter"]

@@ -1,4 +1,8 @@
-"""What a point's colour means: per-example values read from a run, one row per frame when they change."""
+"""What a point's colour means: per-example values read from a run, one row per frame when they change.
+
+Analysis, not drawing: arrays in (a run, its checkpoints, rows), arrays out (:class:`Coloring`); the scatter
+builder (:func:`hiddenrep.viz.scatter_chart`) only draws them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scatter import NOMINAL, QUANTITATIVE
+from .neighbors import neighborhood_change
+
+NOMINAL, QUANTITATIVE = "nominal", "quantitative"  # how the values are drawn (Vega-Lite's type names)
 
 COLOR_BY = ("true label", "prediction", "correct", "loss", "confidence", "neighbourhood change", "label-issue score")
 # Needs only the hidden vectors, so runs imported without predictions can show it too.
@@ -118,8 +124,6 @@ def coloring(run, checkpoints: Sequence[str], rows: np.ndarray, color_by: str, *
 def _neighborhood(run, checkpoints: Sequence[str], rows: np.ndarray, values: np.ndarray | None,
                   correct: np.ndarray) -> Coloring:
     if values is None:
-        from ..analysis import neighborhood_change
-
         values = neighborhood_change(run, checkpoints, rows)
     values = np.asarray(values, dtype=np.float64)
     if values.shape != correct.shape:
