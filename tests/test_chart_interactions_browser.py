@@ -1,0 +1,85 @@
+"""The scatter spec's interactions in Debian's Chromium, inside the app's component page (no Streamlit server):
+a legend click shows one class and picks no point, a click picks a point, wheel zooms, drag pans (and picks
+nothing), double-click resets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hiddenrep.ui.scatter import spec_json
+from hiddenrep.viz import scatter_chart, scatter_table
+
+pytestmark = pytest.mark.browser
+
+INDEX = Path(__file__).resolve().parents[1] / "hiddenrep" / "ui" / "frontend" / "index.html"
+# Where an item sits on the page: its own x/y plus every enclosing group's, plus the canvas and the view origin.
+FIND = """([marktype, name, predicate]) => {
+  const view = window.hiddenrepView, canvas = document.querySelector('#vis canvas').getBoundingClientRect();
+  const [ox, oy] = view.origin(), test = new Function('item', 'return ' + predicate);
+  let found = null;
+  (function walk(node) {
+    if (!node || found) return;
+    if (node.marktype === marktype && (!name || node.name === name)) found = node.items.find(test) || null;
+    (node.items || []).forEach(walk);
+  })(view.scenegraph().root);
+  let x = found.x, y = found.y;
+  for (let g = found.mark.group; g; g = g.mark && g.mark.group) { x += g.x || 0; y += g.y || 0; }
+  return {x: canvas.left + ox + x, y: canvas.top + oy + y, id: found.datum && found.datum.example_id};
+}"""
+OPACITIES = """() => { const out = {};
+  (function walk(node) { if (!node) return;
+    if (node.marktype === 'symbol' && node.items.length > 100) node.items.forEach(i => {
+      out[i.datum.color] = Math.max(out[i.datum.color] || 0, i.opacity); });
+    (node.items || []).forEach(walk); })(window.hiddenrepView.scenegraph().root);
+  return out; }"""
+
+
+def test_legend_click_filters_classes_and_zoom_pan_reset_pick_nothing(browser):
+    rng = np.random.default_rng(0)
+    n = 300
+    points = pd.DataFrame({"example_id": [f"e{i}" for i in range(n)], "text": ["x"] * n})
+    table = scatter_table(rng.normal(size=(3, n, 2)), points, color=np.array(["a", "b"])[np.arange(n) % 2])
+    spec, key = spec_json(scatter_chart(table, frame_titles=["0", "1", "2"], color_domain=["a", "b"]))
+    page = browser.new_page(viewport={"width": 900, "height": 800})
+    page.add_init_script("window.picks = []; window.addEventListener('message', (e) => {"
+                         " if (e.data && e.data.type === 'streamlit:setComponentValue') window.picks.push(e.data.value); });")
+    page.goto(INDEX.as_uri())
+    page.evaluate("([spec, key]) => window.postMessage({type: 'streamlit:render', args: {spec, spec_key: key, focus: '',"
+                  " interval_ms: 600}}, '*')", [spec, key])
+    page.wait_for_function("window.hiddenrepView !== undefined", timeout=30_000)
+    page.wait_for_timeout(300)
+    assert page.evaluate(OPACITIES) == {"a": 0.75, "b": 0.75}
+
+    entry = page.evaluate(FIND, ["text", "color_legend_labels", "item.text === 'b'"])
+    page.mouse.click(entry["x"] + 3, entry["y"] + 1)
+    page.wait_for_timeout(300)
+    shown = page.evaluate(OPACITIES)
+    assert shown["b"] == 0.75 and shown["a"] < 0.1  # only class b stays
+    assert page.evaluate("window.picks") == []  # the legend click picked no point
+
+    point = page.evaluate(FIND, ["symbol", None, "item.datum && item.datum.color === 'b'"])
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_function("window.picks.length === 1")
+    assert page.evaluate("window.picks[0].example_id") == point["id"]
+
+    domain = page.evaluate("window.hiddenrepView.scale('x').domain()")
+    page.mouse.move(point["x"], point["y"])
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(300)
+    zoomed = page.evaluate("window.hiddenrepView.scale('x').domain()")
+    assert zoomed[1] - zoomed[0] < 0.9 * (domain[1] - domain[0])  # the wheel zoomed in
+    page.mouse.down()
+    page.mouse.move(point["x"] + 80, point["y"] + 40, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    panned = page.evaluate("window.hiddenrepView.scale('x').domain()")
+    assert panned[0] < zoomed[0] and abs((panned[1] - panned[0]) - (zoomed[1] - zoomed[0])) < 1e-6  # same zoom, moved
+    assert page.evaluate("window.picks.length") == 1  # the drag that panned picked nothing
+    page.mouse.dblclick(point["x"], point["y"])
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.hiddenrepView.scale('x').domain()") == domain  # double-click resets the zoom
+    page.close()
