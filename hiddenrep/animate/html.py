@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..store import atomic_write_bytes
 from .tween import EASINGS, check_coords
 
 EXTENT = 1000.0
@@ -179,8 +180,5 @@ def export_html(path: str | os.PathLike, coords, points: pd.DataFrame | None = N
     page = _PAGE.format(title=title.replace("<", "&lt;"), scripts=scripts, spec=_json(spec),
                         titles=_json([str(t) for t in titles]))
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(page, "utf-8")
-    os.replace(tmp, path)
+    atomic_write_bytes(path, page.encode("utf-8"))  # a unique temp name: two exports at once never collide
     return path
