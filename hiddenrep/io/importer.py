@@ -182,7 +182,7 @@ def _status(store: RunStore, run_id: str) -> str:
 
 
 def _pick_metadata(inputs: list[InputFile]) -> InputFile | None:
-    found = [f for f in inputs if Path(f.name).stem.lower() == "metadata"]
+    found = [f for f in inputs if Path(f.name).stem.lower() == "metadata" and "/" not in f.path]  # not a log's
     if len(found) > 1:
         raise InvalidImportError(f"Several metadata tables ({', '.join(f.name for f in found)}); give only one.")
     return found[0] if found else None
