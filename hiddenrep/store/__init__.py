@@ -184,9 +184,13 @@ class RunLock:
     def holder(self) -> str:
         try:
             who = json.loads(self.path.read_text("utf-8"))
-            return f"process {who.get('pid')} on {who.get('host')}"
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError):
             return "another process"
+        if not isinstance(who, dict):
+            return "another process"
+        if who.get("pid") == os.getpid() and who.get("host") == socket.gethostname():
+            return "this process (an earlier writer of this run was never finished: call its finish())"
+        return f"process {who.get('pid')} on {who.get('host')}"
 
     def is_held(self) -> bool | None:
         """True if some writer holds the lock, False if none does, None if there is no lock file."""
