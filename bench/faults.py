@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hiddenrep.store import COMPLETE, INTERRUPTED, RunStore  # noqa: E402
 
-TRAIN = ["train", "--dataset", "synthetic", "--epochs", "4", "--hidden", "8"]
+TRAIN = ["train", "--dataset", "synthetic", "--epochs", "3", "--hidden", "8"]
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
@@ -114,11 +114,11 @@ def main() -> None:
         train_seconds, _ = timed(TRAIN, ref_runs)
         (reference,) = RunStore(ref_runs).list()
         expected = arrays(reference)
-        project_args = ["project", reference.id, "--method", "tsne"]
+        project_args = ["project", reference.id, "--method", "tsne", "--examples", "validation"]
         project_seconds, _ = timed(project_args, ref_runs)
         from hiddenrep.reduce import project_run
 
-        expected_coords = project_run(reference, method="tsne").coords
+        expected_coords = project_run(reference, method="tsne", examples="validation").coords
         exported = work / "exported"
         subprocess.run([sys.executable, "-m", "hiddenrep.cli", "export", reference.id, str(exported),
                         "--runs-dir", str(ref_runs)], env=ENV, check=True, capture_output=True)
@@ -149,7 +149,7 @@ def main() -> None:
                 tally.check_store(runs, trial, must_stay_complete=reference.id)
                 code, output = finish(hiddenrep(project_args, runs))
                 tally.output(trial + " rerun", output, code)
-                coords = project_run(RunStore(runs).open(reference.id), method="tsne").coords
+                coords = project_run(RunStore(runs).open(reference.id), method="tsne", examples="validation").coords
                 same = coords.shape == expected_coords.shape and np.allclose(coords, expected_coords, atol=1e-4)
             else:
                 kill_at_random(import_args, runs, import_seconds, rng, tally, trial)

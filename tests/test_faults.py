@@ -119,12 +119,23 @@ def test_retrain_killed_keeps_the_complete_run(tmp_path):
     complete = train(TrainConfig(dataset="synthetic", epochs=6, hidden=8), store=RunStore(tmp_path))
     command = [sys.executable, "-m", "hiddenrep.cli", "train", "--dataset", "synthetic", "--epochs", "6",
                "--hidden", "8", "--runs-dir", str(tmp_path), "--retrain"]
+    launched = time.time()
     process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def retrained_two_checkpoints() -> bool:  # wherever the retrain writes (beside the run, or in it)
+        for path in [*tmp_path.glob("*/checkpoints/0002"), *tmp_path.glob(".new-*/checkpoints/0002")]:
+            try:
+                if path.stat().st_mtime > launched:
+                    return True
+            except FileNotFoundError:
+                continue
+        return False
+
     try:
         deadline = time.time() + 120
-        while time.time() < deadline and not list(tmp_path.glob(".new-*/checkpoints/0002")):
+        while time.time() < deadline and not retrained_two_checkpoints():
             time.sleep(0.05)
-        assert list(tmp_path.glob(".new-*/checkpoints/0002")), "the retrain never recorded a checkpoint"
+        assert retrained_two_checkpoints(), "the retrain never recorded a checkpoint"
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -159,7 +170,7 @@ def test_two_identical_trainings_at_once_make_one_run_and_no_traceback(tmp_path)
 def test_a_second_writer_is_refused_while_the_first_lives(tmp_path):
     store = RunStore(tmp_path)
     writer = make_run(store, finish=False)
-    with pytest.raises(RunBusyError, match="being written by process"):
+    with pytest.raises(RunBusyError, match="being written by this process"):
         make_run(store)
     with pytest.raises(RunBusyError):
         store.delete("r1")
