@@ -388,6 +388,8 @@ def test_an_unusable_runs_directory_gets_a_sentence_not_a_traceback(tmp_path, ca
     assert "not writable" in capsys.readouterr().err
     with pytest.raises(RunStoreError, match="not writable"):
         make_run(RunStore(readonly))
+    assert main(["train", "--dataset", "synthetic", "--epochs", "1", "--hidden", "4", "--runs-dir", str(afile)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
 
 
 # --- wrongly accepted ----------------------------------------------------------------------------------------

@@ -275,7 +275,7 @@ def validate_manifest(manifest, path: Path, *, folder_name: str | None = None) -
     if not isinstance(dataset, dict):
         raise bad("dataset is missing or not an object")
     names = dataset.get("class_names")
-    if not isinstance(names, list) or not names or not all(isinstance(c, str) for c in names):
+    if not isinstance(names, list) or not names or not all(isinstance(c, (str, numbers.Real)) for c in names):
         raise bad("dataset.class_names is not a non-empty list of names")
     n = dataset.get("n_examples")
     if not _is_int(n) or not 0 <= n <= _MAX_EXAMPLES:
