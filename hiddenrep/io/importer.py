@@ -94,9 +94,9 @@ def import_run(
     store = store or RunStore()
     single = isinstance(files, (str, os.PathLike, tuple, InputFile)) or hasattr(files, "getvalue")
     inputs = expand([files] if single else files, max_bytes)
-    meta_file = as_input(metadata) if metadata is not None else _pick_metadata(inputs)
-    inputs = [f for f in inputs if f is not meta_file]
     configs = [f for f in inputs if f.name == CONFIG_NAME]
+    meta_file = as_input(metadata) if metadata is not None else _pick_metadata(inputs, top_level=bool(configs))
+    inputs = [f for f in inputs if f is not meta_file]
     if configs:
         check_size(configs[0], max_bytes)
         pending, projector_meta = _projector_checkpoints(configs[0], inputs + ([meta_file] if meta_file else []))
@@ -181,8 +181,10 @@ def _status(store: RunStore, run_id: str) -> str:
         return "damaged"
 
 
-def _pick_metadata(inputs: list[InputFile]) -> InputFile | None:
-    found = [f for f in inputs if Path(f.name).stem.lower() == "metadata" and "/" not in f.path]  # not a log's
+def _pick_metadata(inputs: list[InputFile], top_level: bool = False) -> InputFile | None:
+    """The file named metadata.*; beside a projector config only one next to it (a SummaryWriter log holds
+    one per step in subfolders, and the config names the one to use)."""
+    found = [f for f in inputs if Path(f.name).stem.lower() == "metadata" and not (top_level and "/" in f.path)]
     if len(found) > 1:
         raise InvalidImportError(f"Several metadata tables ({', '.join(f.name for f in found)}); give only one.")
     return found[0] if found else None

@@ -107,8 +107,10 @@ def train(
 
     Checkpoints: before training (epoch 0), each epoch end, and every ``config.every_steps``
     steps. A complete run with the same config is reused unless ``retrain``; a failed, cancelled
-    or interrupted one is replaced. ``cancel`` (a threading.Event) stops at the next step and
-    leaves the run marked cancelled. ``record_words`` (True, or a list of words) also records those
+    or interrupted one is replaced. A retrain keeps the complete run until its successor is complete
+    (cancelled or killed, the old run stays and a cancel returns it). Another process training the
+    same run is waited for and its result reused (a 'wait' event says so). ``cancel`` (a
+    threading.Event) stops at the next step and leaves the run marked cancelled. ``record_words`` (True, or a list of words) also records those
     words' embedding rows at every checkpoint into the companion run ``<run_id>.words`` (see
     :mod:`hiddenrep.words`). Returns the finished :class:`Run`.
     """
