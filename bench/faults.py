@@ -154,7 +154,8 @@ def main() -> None:
             else:
                 kill_at_random(import_args, runs, import_seconds, rng, tally, trial)
                 tally.check_store(runs, trial)
-                code, output = finish(hiddenrep(import_args, runs))
+                done = any(r.status == COMPLETE for r in RunStore(runs).list())  # killed after it finished
+                code, output = finish(hiddenrep(import_args + (["--overwrite"] if done else []), runs))
                 tally.output(trial + " rerun", output, code)
                 run = RunStore(runs).open("imported")
                 same = run.status == COMPLETE and all(np.array_equal(a, b) for a, b in zip(arrays(run), expected))
