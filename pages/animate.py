@@ -43,10 +43,11 @@ easing = EASINGS[controls[3].selectbox("Motion", list(EASINGS))]
 
 checkpoints = tuple(c.name for c in run.checkpoints)
 task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
-if task.done and task.future.exception() is not None:
+done = task.done  # read once: a task that fails fast must not slip between two checks
+if done and task.future.exception() is not None:
     progress_slot.error(f"The {method.upper()} projection failed: {task.future.exception()}")
     st.stop()
-if not task.done:
+if not done:
     with progress_slot:
         task_progress(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}")
     st.stop()

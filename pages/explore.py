@@ -46,11 +46,12 @@ search = filters[2].text_input("Search text", placeholder="show only examples co
 
 checkpoints = tuple(c.name for c in run.checkpoints)
 task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
-if task.done and task.future.exception() is not None:
+done = task.done  # read once: a task that fails fast must not slip between two checks
+if done and task.future.exception() is not None:
     progress_slot.error(f"The {method.upper()} projection failed: {task.future.exception()}")
     st.stop()
-ready = len(checkpoints) if task.done else frames_ready(run.id, checkpoints, method, mode)
-if not task.done:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
+ready = len(checkpoints) if done else frames_ready(run.id, checkpoints, method, mode)
+if not done:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
     with progress_slot:
         task_progress(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
                       rerun_when=lambda: frames_ready(run.id, checkpoints, method, mode) != ready)
@@ -72,7 +73,7 @@ with chart_column:
     st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints, "
                f"{method.upper()} ({mode}). Scrubbing and play run in your browser.")
     with st.popover("Download run or projection", icon=":material/download:"):
-        run_downloads(run, projection=(method, mode, checkpoints) if task.done else None)
+        run_downloads(run, projection=(method, mode, checkpoints) if done else None)
 
 neighbours_tab, suspects_tab, quality_tab = side.tabs(["Neighbours", "Suspected mislabels", "Frame quality"])
 with quality_tab:

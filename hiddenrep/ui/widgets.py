@@ -6,7 +6,7 @@ import streamlit as st
 
 from .. import jobs
 from ..data import DEFAULT_DATASET
-from ..store import COMPLETE, RUNNING, Run
+from ..store import COMPLETE, RUNNING, DamagedRunError, Run, RunNotFoundError
 from . import state
 from .data import store
 
@@ -33,10 +33,21 @@ def _run_label(run: Run) -> str:
 
 
 def run_picker() -> Run | None:
-    """Sidebar select box over the store's runs (newest first); the choice is shared by every page."""
-    runs = {run.id: run for run in store().list()}
+    """Sidebar select box over the store's runs (newest first); the choice is shared by every page.
+
+    Damaged runs are listed under the picker with their reason and cannot be chosen. A chosen run whose
+    arrays turn out damaged stops the page with a message saying which checkpoint and what to do; every
+    other run keeps working.
+    """
+    readable, damaged = store().scan()
+    runs = {run.id: run for run in readable}
+    if damaged:
+        with st.sidebar.expander(f"{len(damaged)} damaged run{'s' * (len(damaged) != 1)}", icon=":material/warning:"):
+            for bad in damaged:
+                st.caption(f"**{bad.id}**: damaged. {bad.reason}")
     if not runs:
         st.sidebar.caption(f"No runs yet in `{store().root}`.")
+        st.session_state.pop(state.RUN_ID, None)
         return None
     ids = list(runs)
     if st.session_state.get(state.NEXT_RUN_ID) in runs:  # a page asked for a new run (e.g. just imported)
@@ -45,6 +56,15 @@ def run_picker() -> Run | None:
         st.session_state[state.RUN_ID] = ids[0]
     chosen = st.sidebar.selectbox("Run", ids, key=state.RUN_ID, format_func=lambda i: _run_label(runs[i]))
     st.sidebar.caption(f"Runs directory: `{store().root}`")
+    try:
+        runs[chosen].refresh().check()  # headers only: cheap, and damage is named here, not deep in a chart
+    except RunNotFoundError:
+        st.warning(f"Run `{chosen}` was just deleted or replaced; pick a run in the sidebar.")
+        st.session_state.pop(state.RUN_ID, None)
+        st.stop()
+    except (DamagedRunError, LookupError) as error:
+        st.error(f"{error}", icon=":material/broken_image:")
+        st.stop()
     return runs[chosen]
 
 
