@@ -120,12 +120,18 @@ def get_job(pid: int) -> TrainingJob | None:
 class Task:
     """Work on the worker threads; ``progress`` is (done, total) when the work reports it."""
 
+    key: tuple
     future: Future
     progress: tuple[int, int] = (0, 0)
 
     @property
     def done(self) -> bool:
         return self.future.done()
+
+    @property
+    def error(self) -> BaseException | None:
+        """What the work raised, once it is done; None while it runs or when it succeeded."""
+        return self.future.exception() if self.future.done() else None
 
     def result(self):
         """The work's result; raises what the work raised."""
@@ -140,12 +146,13 @@ _LOCK = threading.Lock()
 
 def shared_task(key: tuple, work) -> Task:
     """The task for ``key``: started on first request, then shared by every session asking the same
-    question; one that failed is retried on the next request. ``work(report)`` gets a progress callback."""
+    question. ``work(report)`` gets a progress callback. One that failed stays failed, so the page can
+    show its error (rather than a fresh progress bar, forever) until the user asks for :func:`retry`."""
     with _LOCK:
         task = _TASKS.get(key)
-        if task is not None and not (task.done and task.future.exception() is not None):
+        if task is not None:
             return task
-        task = Task(Future())
+        task = Task(key, Future())
 
         def report(done: int, total: int) -> None:
             task.progress = (done, total)
@@ -153,6 +160,13 @@ def shared_task(key: tuple, work) -> Task:
         task.future = _WORKERS.submit(work, report)
         _TASKS[key] = task
         return task
+
+
+def retry(task: Task) -> None:
+    """Forget a failed task, so the next :func:`shared_task` for its key starts the work again."""
+    with _LOCK:
+        if _TASKS.get(task.key) is task and task.error is not None:
+            del _TASKS[task.key]
 
 
 def projection_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...], **options) -> Task:

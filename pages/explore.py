@@ -8,7 +8,8 @@ from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run,
 from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.transfer import run_downloads, table_download
 from hiddenrep.ui.widgets import (job_panel, no_runs_help, projection_controls, remember_pick, running_notice,
-                                  session_jobs, take_click, task_progress, wait_for_colours)
+                                  session_jobs, take_click, task_failed, task_progress,
+                                  wait_for_colours)
 from hiddenrep.viz import color_options, frame_quality
 
 st.title("Explore a run")
@@ -45,11 +46,12 @@ search = filters[2].text_input("Search text", placeholder="show only examples co
 
 checkpoints = tuple(c.name for c in run.checkpoints)
 task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
-if task.done and task.future.exception() is not None:
-    progress_slot.error(f"The {method.upper()} projection failed: {task.future.exception()}")
-    st.stop()
-ready = len(checkpoints) if task.done else frames_ready(run.id, checkpoints, method, mode)
-if not task.done:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
+finished = task.done  # read once: the task may finish (or fail) while this script runs
+with progress_slot:
+    if finished and task_failed(task, f"The {method.upper()} projection"):
+        st.stop()
+ready = len(checkpoints) if finished else frames_ready(run.id, checkpoints, method, mode)
+if not finished:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
     with progress_slot:
         task_progress(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
                       rerun_when=lambda: frames_ready(run.id, checkpoints, method, mode) != ready)
@@ -82,8 +84,10 @@ with suspects_tab:
     st.caption("Lowest label quality first; pick a row to ring the point and read its neighbours.")
     if not issues.done:
         task_progress(issues, "Scoring label quality")
-    elif issues.future.exception() is not None:
-        st.info(str(issues.future.exception()))
+    elif isinstance(issues.error, LookupError):  # a run without labels or predictions: nothing to retry
+        st.info(str(issues.error))
+    elif task_failed(issues, "Scoring label quality"):
+        pass
     else:
         ranked = issues.result().sort_values("label_issue_score").head(50)[
             ["example_id", "label_issue_score", "label", "text"]]

@@ -142,6 +142,31 @@ def task_progress(task: jobs.Task, label: str, *, rerun_when=None) -> None:
     show()
 
 
+def task_failed(task: jobs.Task, what: str) -> bool:
+    """Show a failed task's error, with a Retry button that starts the work again; True when it failed.
+
+    A failed task stays failed (:func:`hiddenrep.jobs.shared_task`), so the error stays on screen
+    instead of a progress bar that restarts on every rerun.
+    """
+    if task.error is None:
+        return False
+    st.error(f"{what} failed: {task.error}")
+    if st.button("Retry", key=f"retry-{abs(hash(task.key))}", icon=":material/refresh:"):
+        jobs.retry(task)
+        st.rerun()
+    return True
+
+
+def wait_for_task(task: jobs.Task, label: str, what: str, slot=None) -> None:
+    """Until ``task`` has succeeded: its progress (or its error and Retry) in ``slot``, and stop the page."""
+    with slot if slot is not None else st.container():
+        if not task.done:
+            task_progress(task, label)
+            st.stop()
+        if task_failed(task, what):
+            st.stop()
+
+
 def wait_for_colours(run: Run, checkpoints: tuple[str, ...], color_by: str, slot) -> None:
     """Start the background work a colouring needs; until it is done, show its progress in ``slot`` and stop."""
     if color_by == "label-issue score":
@@ -152,13 +177,7 @@ def wait_for_colours(run: Run, checkpoints: tuple[str, ...], color_by: str, slot
                        "Finding every point's hidden-space neighbours at each checkpoint")
     else:
         return
-    if not task.done:
-        with slot:
-            task_progress(task, label)
-        st.stop()
-    if task.future.exception() is not None:
-        slot.error(f"Cannot colour by {color_by}: {task.future.exception()}")
-        st.stop()
+    wait_for_task(task, label, f"Colouring by {color_by}", slot)
 
 
 def remember_pick(example_id: str | None, frame: int | None = None) -> None:
