@@ -1,8 +1,8 @@
-"""hiddenrep app: page config, navigation, and the run picker every page shares. Nothing else."""
+"""hiddenrep app: page config, navigation, the first-start training and the run picker every page shares."""
 
 import streamlit as st
 
-from hiddenrep.ui.widgets import run_picker
+from hiddenrep.ui.widgets import first_start, run_picker
 
 st.set_page_config(page_title="hiddenrep", page_icon=":material/scatter_plot:", layout="wide")
 page = st.navigation([
@@ -13,5 +13,6 @@ page = st.navigation([
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page("pages/words.py", title="Words", icon=":material/translate:"),
 ])
+first_start()  # an empty runs directory starts training the default run
 run_picker()
 page.run()

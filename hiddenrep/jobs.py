@@ -56,10 +56,14 @@ class TrainingJob:
             return ""
 
     def run_id(self) -> str | None:
-        """The run this job writes: the manifest carrying its pid, or the id the CLI printed (reused run)."""
+        """The run this job writes: the manifest carrying its pid, or the id the CLI printed (reused run).
+
+        A words run (``<run>.words``, written by the same process) is its companion, never the job's run.
+        """
         store = RunStore(self.runs_dir)
         for run in store.list():
-            if run.manifest.get("pid") == self.pid and run.manifest.get("created_at", 0) >= self.started_at - 1:
+            if (run.manifest.get("pid") == self.pid and run.manifest.get("created_at", 0) >= self.started_at - 1
+                    and not run.manifest.get("words_of")):
                 return run.id
         found = _FINAL_LINE.findall(self.log())
         return found[-1] if found else None
@@ -67,6 +71,11 @@ class TrainingJob:
     def run(self) -> Run | None:
         run_id = self.run_id()
         return RunStore(self.runs_dir).open(run_id) if run_id else None
+
+    def last_message(self) -> str | None:
+        """The CLI's latest line before training starts (e.g. which package the data is fetched from)."""
+        lines = [line.strip() for line in re.split(r"[\r\n]", self.log()) if line.strip()]
+        return lines[-1] if lines else None
 
     def steps(self) -> tuple[int, int] | None:
         """(done, total) optimiser steps from the CLI's progress bar, once it has started."""
@@ -114,6 +123,30 @@ def start_training(runs_dir: str | os.PathLike, **options) -> TrainingJob:
 def get_job(pid: int) -> TrainingJob | None:
     """A job this process started, by pid (None after a server restart)."""
     return _JOBS.get(pid)
+
+
+def jobs_for(runs_dir: str | os.PathLike) -> list[TrainingJob]:
+    """Every job this server started on ``runs_dir``, oldest first, whichever browser session started it.
+
+    hiddenrep is a local tool: the jobs belong to the runs directory, not to a browser tab, so a reload
+    (a new session) still shows them.
+    """
+    root = Path(runs_dir).resolve()
+    return [job for job in _JOBS.values() if job.runs_dir.resolve() == root]
+
+
+_FIRST_RUN_TRIED: set[Path] = set()
+
+
+def start_first_run(runs_dir: str | os.PathLike, **options) -> TrainingJob | None:
+    """Train ``options`` when ``runs_dir`` holds no run yet: once per server process and directory, so a
+    first run that fails or is deleted is reported, not restarted on every page view. None when not started."""
+    root = Path(runs_dir).resolve()
+    with _LOCK:
+        if root in _FIRST_RUN_TRIED or RunStore(root).list():
+            return None
+        _FIRST_RUN_TRIED.add(root)
+        return start_training(root, **options)
 
 
 @dataclass(eq=False)

@@ -9,7 +9,7 @@ from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.transfer import run_downloads, table_download
 from hiddenrep.ui.widgets import (job_panel, no_runs_help, projection_controls, remember_pick, running_notice,
                                   session_jobs, take_click, task_failed, task_progress,
-                                  wait_for_colours)
+                                  wait_for_colours, wait_for_first_run)
 from hiddenrep.viz import color_options, frame_quality
 
 st.title("Explore a run")
@@ -22,7 +22,8 @@ with jobs_slot:
             job_panel(job)
 run_id = st.session_state.get(state.RUN_ID)
 if run_id is None:
-    no_runs_help()
+    if not wait_for_first_run():
+        no_runs_help()
     st.stop()
 run = open_run(run_id)
 if not run.checkpoints:

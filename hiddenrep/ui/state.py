@@ -2,6 +2,7 @@
 
 RUN_ID = "run_id"  # the run picked in the sidebar, shared by every page
 JOB_PIDS = "job_pids"  # pids of the training jobs this browser session started
+ADOPTED_JOBS = "adopted_jobs"  # of those, the finished ones whose run the sidebar has selected already
 EXAMPLE_ID = "example_id"  # the example whose neighbours are shown
 FRAME = "frame"  # the checkpoint (frame index) the example was picked at
 LAST_CLICK = "last_click"  # the chart click already handled (so a rerun does not replay it)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import streamlit as st
 
 from .. import jobs
@@ -32,13 +35,38 @@ def _run_label(run: Run) -> str:
     return f"{run.id} ({run.status}, {len(run.checkpoints)} checkpoints{shown})"
 
 
+def _runs_signature(runs: list[Run]) -> tuple:
+    return tuple((run.id, run.status) for run in runs)
+
+
+def _adopt_finished_jobs(runs: dict[str, Run]) -> None:
+    """Select the run of a job this session started once that job has finished (once per job)."""
+    adopted = st.session_state.setdefault(state.ADOPTED_JOBS, [])
+    for pid in st.session_state.get(state.JOB_PIDS, []):
+        job = jobs.get_job(pid)
+        if job is None or job.running or pid in adopted:
+            continue
+        adopted.append(pid)
+        if job.run_id() in runs:
+            st.session_state[state.NEXT_RUN_ID] = job.run_id()
+
+
 def run_picker() -> Run | None:
-    """Sidebar select box over the store's runs (newest first); the choice is shared by every page."""
-    runs = {run.id: run for run in store().list()}
+    """Sidebar select box over the store's runs (newest first); the choice is shared by every page.
+
+    It watches the store: a run that appears or changes status (finished, failed) redraws the app, and
+    a run this session trained is selected when it finishes.
+    """
+    listed = store().list()
+    _watch_runs(_runs_signature(listed))
+    runs = {run.id: run for run in listed}
     if not runs:
-        st.sidebar.caption(f"No runs yet in `{store().root}`.")
+        training = any(job.running for job in session_jobs())
+        st.sidebar.caption(f"The first run is training into `{store().root}`…" if training
+                           else f"No runs yet in `{store().root}`.")
         return None
     ids = list(runs)
+    _adopt_finished_jobs(runs)
     if st.session_state.get(state.NEXT_RUN_ID) in runs:  # a page asked for a new run (e.g. just imported)
         st.session_state[state.RUN_ID] = st.session_state.pop(state.NEXT_RUN_ID)
     if st.session_state.get(state.RUN_ID) not in runs:
@@ -46,6 +74,51 @@ def run_picker() -> Run | None:
     chosen = st.sidebar.selectbox("Run", ids, key=state.RUN_ID, format_func=lambda i: _run_label(runs[i]))
     st.sidebar.caption(f"Runs directory: `{store().root}`")
     return runs[chosen]
+
+
+def _watch_runs(shown: tuple) -> None:
+    @st.fragment(run_every=2.0)
+    def watch() -> None:
+        if _runs_signature(store().list()) != shown:
+            st.rerun(scope="app")
+
+    with st.sidebar:
+        watch()
+
+
+def first_run_options() -> dict | None:
+    """What the app trains on first start in an empty runs directory: the default run, unless
+    ``$HIDDENREP_FIRST_RUN`` is ``off`` or a JSON object of other train options (tests use a tiny one)."""
+    setting = os.environ.get("HIDDENREP_FIRST_RUN", "").strip()
+    if setting.lower() == "off":
+        return None
+    return json.loads(setting) if setting else dict(DEFAULT_RUN)
+
+
+def first_start() -> None:
+    """On an empty runs directory, start training the default run in the background (once per server)."""
+    options = first_run_options()
+    if options is None:
+        return
+    job = jobs.start_first_run(store().root, **options)
+    if job is not None:
+        st.session_state.setdefault(state.JOB_PIDS, []).append(job.pid)
+
+
+def wait_for_first_run() -> bool:
+    """While a job trains into an empty store: say so and redraw the app when its run appears. True then."""
+    if not any(job.running for job in session_jobs()):
+        return False
+    st.info("**Training the first run.** Its first checkpoint (before any training) is drawn here as soon as "
+            "it is recorded, and every epoch after it; the panel above shows the progress.")
+
+    @st.fragment(run_every=1.0)
+    def watch() -> None:
+        if store().list() or not any(job.running for job in session_jobs()):
+            st.rerun(scope="app")
+
+    watch()
+    return True
 
 
 def start_job(**options) -> jobs.TrainingJob:
@@ -68,9 +141,8 @@ def no_runs_help() -> None:
 
 
 def session_jobs() -> list[jobs.TrainingJob]:
-    """The training jobs this browser session started that this server still knows."""
-    found = [jobs.get_job(pid) for pid in st.session_state.get(state.JOB_PIDS, [])]
-    return [job for job in found if job is not None]
+    """The training jobs this server started on the runs directory (any tab's: a reload keeps them)."""
+    return jobs.jobs_for(store().root)
 
 
 def job_panel(job: jobs.TrainingJob) -> None:
@@ -94,7 +166,8 @@ def _job_body(job: jobs.TrainingJob, *, polling: bool) -> None:
             if steps and steps[1]:
                 left.progress(steps[0] / steps[1], text=f"Training {title}: step {steps[0]} of {steps[1]}")
             else:
-                left.progress(0.0, text=f"Preparing {title}: loading data and building the model…")
+                doing = job.last_message() or "loading data and building the model"
+                left.progress(0.0, text=f"Preparing {title}: {doing}…")
             if right.button("Cancel", key=f"cancel-{job.pid}"):
                 job.cancel()
         elif job.error():
@@ -107,7 +180,7 @@ def _job_body(job: jobs.TrainingJob, *, polling: bool) -> None:
             st.warning(f"Run `{run.id}` ended as **{run.status}** ({run.manifest.get('error') or 'no error'}).")
         else:
             st.warning(f"Training {title} stopped before creating a run (exit code {job.returncode}).")
-        if run is not None and run.checkpoints:
+        if run is not None and run.checkpoints and run.checkpoints[-1].metrics:
             st.altair_chart(training_curves(run.metrics(), width=200, height=140), width="content")
     if polling and not job.running:
         st.rerun(scope="app")  # once: redraw the page (and the run picker) without polling
