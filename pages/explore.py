@@ -6,6 +6,7 @@ from hiddenrep.jobs import label_issues_task, projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run, scatter_spec, store
 from hiddenrep.ui.scatter import epoch_scatter_view
+from hiddenrep.ui.tables import neighbour_html, suspects_table
 from hiddenrep.ui.transfer import run_downloads, table_download
 from hiddenrep.ui.widgets import (job_panel, no_runs_help, projection_controls, remember_pick, running_notice,
                                   session_jobs, take_click, task_failed, task_progress,
@@ -82,20 +83,17 @@ with quality_tab:
                "frame is, and how much the hidden space itself moved (hidden change).")
     st.altair_chart(frame_quality(view["metrics"]), width="stretch")
 with suspects_tab:
-    st.caption("Lowest label quality first; pick a row to ring the point and read its neighbours.")
+    st.caption("Most suspect first, and why; pick a row to ring the point and read its neighbours.")
     if not issues.done:
         task_progress(issues, "Scoring label quality")
     elif isinstance(issues.error, LookupError):  # a run without labels or predictions: nothing to retry
         st.info(str(issues.error))
-    elif task_failed(issues, "Scoring label quality"):
-        pass
-    else:
-        ranked = issues.result().sort_values("label_issue_score").head(50)[
-            ["example_id", "label_issue_score", "label", "text"]]
+    elif not task_failed(issues, "Scoring label quality"):
+        ranked = suspects_table(issues.result())
         picked = st.dataframe(ranked, hide_index=True, on_select="rerun", selection_mode="single-row",
-                              key="issues", height=420,
-                              column_config={"label_issue_score": st.column_config.ProgressColumn(
-                                  "quality", min_value=0.0, max_value=1.0, format="%.2f")})
+                              key="issues", height=420, row_height=56,
+                              column_config={"text": st.column_config.TextColumn(width="large"),
+                                             "why suspect": st.column_config.TextColumn(width="large")})
         table_download(issues.result().sort_values("label_issue_score"), "All scores (CSV)",
                        f"{run.id}-label-issues.csv", key="issues-csv")
         rows = picked.selection.rows
@@ -112,15 +110,7 @@ with neighbours_tab:
         frame = min(st.session_state.get(state.FRAME, len(checkpoints) - 1), len(checkpoints) - 1)
         checkpoint = run.checkpoint(checkpoints[frame])
         st.markdown(f"**Neighbours of `{example_id}` at {checkpoint.label}**")
-        table = neighbors(run.id, checkpoint.name, example_id)
-        images = example_images(run.manifest["dataset"]["name"])
-        if images:
-            table.insert(2, "image", table["example_id"].map(images))
-        st.dataframe(table, hide_index=True, width="stretch", height=460,
-                     column_order=[c for c in ("rank", "image", "text", "label", "prediction", "correct", "distance",
-                                               "change", "example_id") if c in table.columns],
-                     column_config={"distance": st.column_config.NumberColumn(format="%.3f"),
-                                    "image": st.column_config.ImageColumn("image"),
-                                    "text": st.column_config.TextColumn(width="medium")})
-        table_download(table.drop(columns="image", errors="ignore"), "Neighbours (CSV)",
+        table = neighbors(run.id, checkpoint.name, example_id, include_self=True)
+        st.html(neighbour_html(table, example_images(run.manifest["dataset"]["name"])))
+        table_download(table[table["change"] != "itself"], "Neighbours (CSV)",
                        f"{run.id}-{checkpoint.name}-neighbours-of-{example_id}.csv", key="neighbours-csv")

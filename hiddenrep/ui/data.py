@@ -72,10 +72,10 @@ def example_images(dataset: str) -> dict[str, str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def neighbors(run_id: str, checkpoint: str, example_id: str, k: int = 10) -> pd.DataFrame:
+def neighbors(run_id: str, checkpoint: str, example_id: str, k: int = 10, include_self: bool = False) -> pd.DataFrame:
     from ..analysis import neighbor_table
 
-    return neighbor_table(open_run(run_id), checkpoint, example_id, k=k)
+    return neighbor_table(open_run(run_id), checkpoint, example_id, k=k, include_self=include_self)
 
 
 def frames_ready(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str) -> int:
