@@ -52,7 +52,7 @@ def test_no_runs_reads_as_help_and_one_click_trains_the_default_run(runs_dir, mo
 
 def test_train_page_shows_the_dataset_and_trains_in_the_background(runs_dir):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception
     dataset = next(s for s in at.selectbox if s.label == "Dataset")
     dataset.set_value("synthetic").run()

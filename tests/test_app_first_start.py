@@ -86,7 +86,7 @@ def test_a_reload_keeps_the_jobs_and_a_finished_job_selects_its_run(tiny_run, tm
     assert later.sidebar.selectbox[0].value == tiny_run.id  # adopted once: the user's own choice then holds
     # A reload is a new session: "Your training jobs" still lists the job.
     reloaded = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    reloaded.switch_page("pages/train.py").run()
+    reloaded.switch_page("app_pages/train.py").run()
     assert f"Trained `{job.run_id()}`" in _texts(reloaded)
 
 

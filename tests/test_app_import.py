@@ -17,7 +17,7 @@ from hiddenrep.store import RunStore
 from hiddenrep.ui import state
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "import.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "import.py")
 TIMEOUT = 60
 RNG = np.random.default_rng(0)
 N, D = 45, 5
@@ -48,7 +48,7 @@ def runs_dir(tmp_path, monkeypatch):
 @pytest.fixture
 def import_page(runs_dir):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/import.py").run()
+    at.switch_page("app_pages/import.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -9,6 +9,8 @@ LAST_CLICK = "last_click"  # the chart click already handled (so a rerun does no
 ISSUE_PICK = "issue_pick"  # the suspected-mislabel row already handled
 SCATTER = "epoch_scatter"  # the scatter component: its value is the last clicked point
 NEXT_RUN_ID = "next_run_id"  # a run for the picker to select on the next rerun (set after the picker is drawn)
+URL_SHOWN = "url_shown"  # the query parameters this session last wrote to (or read from) the URL
+OPEN_AT_FRAME = "open_at_frame"  # a checkpoint index from a link: the scatter opens on it once
 IMPORTED = "imported_run"  # the run this session imported last (the Import page reports it)
 # Animate, Compare and Words pages
 TRACKED = "tracked"  # example ids followed on the Animate page, lettered A, B, C… in this order

@@ -262,9 +262,17 @@ def remember_pick(example_id: str | None, frame: int | None = None) -> None:
         st.session_state.pop(state.FRAME, None)
 
 
+def take_clicks() -> None:
+    """Adopt a click in any page's epoch scatter before the page runs (the router calls this), so the URL
+    and the page links written before the page draws already name the clicked example."""
+    for key in (state.SCATTER, state.COMPARE_SCATTER):
+        take_click(key)
+
+
 def take_click(key: str) -> None:
     """Adopt the scatter's newest click (the component's value under ``key``) as the picked example."""
     click = st.session_state.get(key)
     if click and click.get("clicked_at") != st.session_state.get(state.LAST_CLICK):
         st.session_state[state.LAST_CLICK] = click["clicked_at"]
+        st.session_state.pop(state.OPEN_AT_FRAME, None)  # the user moved on from the link's checkpoint
         remember_pick(click["example_id"], click["frame"])

@@ -5,6 +5,7 @@ import streamlit as st
 from hiddenrep.jobs import label_issues_task, projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run, scatter_spec, store
+from hiddenrep.ui.links import open_at_linked_frame
 from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.tables import neighbour_html, suspects_table
 from hiddenrep.ui.transfer import run_downloads, table_download
@@ -71,7 +72,8 @@ except LookupError as error:
 take_click(state.SCATTER)  # before drawing, so the chart already rings the clicked point
 chart_column, side = st.columns([3, 2])
 with chart_column:
-    epoch_scatter_view(view["spec"], view["key"], focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER)
+    spec, spec_key = open_at_linked_frame(view["spec"], view["key"])  # a shared link names a checkpoint
+    epoch_scatter_view(spec, spec_key, focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER)
     st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints, "
                f"{method.upper()} ({mode}). Scrubbing and play run in your browser.")
     with st.popover("Download run or projection", icon=":material/download:"):
@@ -110,7 +112,11 @@ with neighbours_tab:
         frame = min(st.session_state.get(state.FRAME, len(checkpoints) - 1), len(checkpoints) - 1)
         checkpoint = run.checkpoint(checkpoints[frame])
         st.markdown(f"**Neighbours of `{example_id}` at {checkpoint.label}**")
-        table = neighbors(run.id, checkpoint.name, example_id, include_self=True)
+        try:
+            table = neighbors(run.id, checkpoint.name, example_id, include_self=True)
+        except LookupError as error:  # e.g. a link naming an example of another run
+            st.warning(str(error))
+            st.stop()
         st.html(neighbour_html(table, example_images(run.manifest["dataset"]["name"])))
         table_download(table[table["change"] != "itself"], "Neighbours (CSV)",
                        f"{run.id}-{checkpoint.name}-neighbours-of-{example_id}.csv", key="neighbours-csv")
