@@ -14,6 +14,10 @@ from . import state
 from .data import store
 
 DEFAULT_RUN = {"dataset": DEFAULT_DATASET, "model": "ffnn", "epochs": 10}
+# Measured with bench/first_start.py (README "Two commands"): what the default run costs, said plainly.
+DEFAULT_RUN_TIME = ("1,320 training steps, measured on 2 CPU cores: about 40 s in all when they are lightly "
+                    "used, about 16 min when a dozen other jobs share them; the first picture (before any "
+                    "training, data fetch included) came after about 20 s even then")
 
 METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
 MODE_LABELS = {"joint-pca": "one PCA basis for all checkpoints", "warm": "warm-started from the previous checkpoint",
@@ -132,8 +136,8 @@ def no_runs_help() -> None:
     """The empty state: what a run is and two ways to make one."""
     st.info(
         "**No runs yet.** A run is one model trained on one dataset with the hidden representation of "
-        "every example recorded at every checkpoint. Make one here (about 10 s for the default), on the "
-        "**Train** page, or in a terminal: `hiddenrep train --dataset movie-sentences --model ffnn`."
+        "every example recorded at every checkpoint. Make one here (the default: " + DEFAULT_RUN_TIME
+        + "), on the **Train** page, or in a terminal: `hiddenrep train --dataset movie-sentences --model ffnn`."
     )
     if st.button("Train the default run (movie-sentences, ffnn, 10 epochs)", type="primary"):
         start_job(**DEFAULT_RUN)
