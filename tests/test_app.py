@@ -91,7 +91,7 @@ def test_explore_a_picked_example_opens_its_neighbours(explore, tiny_run):
     at.run()
     assert f"Neighbours of `{example}` at epoch 1" in _texts(at)
     (table,) = [h.proto.body for h in at.get("html") if "hr-neighbours" in h.proto.body]
-    rows = re.findall(r'<tr class="(\w*)">', table)
+    rows = re.findall(r'<tr class="(\w*)" title=', table)
     assert rows[0] == "itself" and example in table.split("</tr>")[1]  # the clicked example heads the table
     assert len(rows) - rows.count("left") == 11 and set(rows) <= {"itself", "", "left"} and "None" not in table
 

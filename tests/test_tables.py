@@ -12,7 +12,7 @@ from hiddenrep.ui.tables import neighbour_html, suspects_table
 
 
 def _rows(markup: str) -> list[str]:
-    return re.findall(r"<tr class=\"(\w*)\">(.*?)</tr>", markup)
+    return re.findall(r"<tr class=\"(\w*)\" title=\"[^\"]*\">(.*?)</tr>", markup)
 
 
 def test_neighbour_table_starts_with_the_example_and_greys_those_that_left(tiny_run):
@@ -23,7 +23,7 @@ def test_neighbour_table_starts_with_the_example_and_greys_those_that_left(tiny_
         assert table.iloc[0]["change"] == "itself" and (table["change"] == "itself").sum() == 1
         markup = neighbour_html(table)
         rows = _rows(markup)
-        assert rows[0][0] == "itself" and example in rows[0][1]
+        assert rows[0][0] == "itself" and f'title="{example}"' in markup.split("</tr>")[1]
         assert "None" not in markup and "&lt;NA&gt;" not in markup and "<NA>" not in markup
         left = [cells for kind, cells in rows if kind == "left"]
         assert len(left) == (table["change"] == "left").sum()

@@ -11,17 +11,16 @@ import html
 import pandas as pd
 
 NEIGHBOUR_CSS = """<style>
-.hr-neighbours {max-height: 460px; overflow-y: auto; font-size: 0.85rem;}
+.hr-neighbours {max-height: 460px; overflow: auto; font-size: 0.85rem;}
 .hr-neighbours table {width: 100%; border-collapse: collapse;}
 .hr-neighbours th {text-align: left; font-weight: 600; position: sticky; top: 0; padding: 4px 6px;
   background: var(--background-color, inherit); border-bottom: 1px solid rgba(128,128,128,.4);}
 .hr-neighbours td {padding: 4px 6px; vertical-align: top; border-bottom: 1px solid rgba(128,128,128,.15);}
-.hr-neighbours td.text {white-space: normal; overflow-wrap: anywhere; min-width: 14rem;}
+.hr-neighbours td.text {white-space: normal; overflow-wrap: anywhere; min-width: 9rem;}
 .hr-neighbours td.num {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;}
 .hr-neighbours tr.itself td {background: rgba(255,75,75,.10); font-weight: 600;}
 .hr-neighbours tr.left td {opacity: .45;}
 .hr-neighbours .wrong {color: #d62728;}
-.hr-neighbours .id {font-family: monospace; font-size: 0.75rem; opacity: .7;}
 </style>"""
 
 
@@ -37,10 +36,11 @@ def neighbour_html(table: pd.DataFrame, images: dict[str, str] | None = None) ->
     """A :func:`hiddenrep.analysis.neighbor_table` (``include_self=True``) as an HTML table: the text first
     and wrapping, the example itself on top, neighbours that left greyed and marked "left" (not a rank)."""
     images = images or {}
-    head = (["image"] if images else []) + ["text", "label", "predicted", "rank", "distance", "change", "id"]
+    # No id column: the side panel is narrow, the heading names the clicked example, the CSV has every id.
+    head = (["image"] if images else []) + ["text", "label", "predicted", "rank", "distance", "change"]
     rows = []
     for _, row in table.iterrows():
-        cells = []
+        cells = []  # the row's example id rides on its title (hover), the grid has no room for it
         if images:
             source = images.get(str(row["example_id"]))
             cells.append(f'<td><img src="{source}" width="28" alt="digit"></td>' if source else "<td></td>")
@@ -51,10 +51,9 @@ def neighbour_html(table: pd.DataFrame, images: dict[str, str] | None = None) ->
                   f'<td class="{"wrong" if wrong else ""}">{prediction}</td>',
                   f'<td class="num">{_rank(row)}</td>',
                   f'<td class="num">{row["distance"]:.3f}</td>',
-                  f'<td>{"" if row["change"] == "itself" else html.escape(row["change"])}</td>',
-                  f'<td class="id">{html.escape(str(row["example_id"]))}</td>']
+                  f'<td>{"" if row["change"] == "itself" else html.escape(row["change"])}</td>']
         kind = row["change"] if row["change"] in ("itself", "left") else ""
-        rows.append(f'<tr class="{kind}">{"".join(cells)}</tr>')
+        rows.append(f'<tr class="{kind}" title="{html.escape(str(row["example_id"]))}">{"".join(cells)}</tr>')
     header = "".join(f"<th>{name}</th>" for name in head)
     return (f'{NEIGHBOUR_CSS}<div class="hr-neighbours"><table><thead><tr>{header}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
