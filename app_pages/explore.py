@@ -77,7 +77,7 @@ with chart_column:
     st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints, "
                f"{method.upper()} ({mode}). Scrubbing and play run in your browser.")
     with st.popover("Download run or projection", icon=":material/download:"):
-        run_downloads(run, projection=(method, mode, checkpoints) if task.done else None)
+        run_downloads(run, projection=(method, mode, checkpoints) if done else None)
 
 neighbours_tab, suspects_tab, quality_tab = side.tabs(["Neighbours", "Suspected mislabels", "Frame quality"])
 with quality_tab:

@@ -77,7 +77,8 @@ with import_tab:
                              epochs=parse_epochs(epochs), class_names=parse_names(class_names),
                              name=name.strip() or "imported", max_bytes=limit * 2**20, probe=probe,
                              progress=import_progress(progress))
-        except (ValueError, FileExistsError) as error:  # InvalidImportError is a ValueError
+        except (ValueError, FileExistsError, RuntimeError) as error:  # InvalidImportError is a ValueError; a
+            # RuntimeError: the runs directory is unusable, or another process writes this run id
             progress.empty()
             st.error(f"**Nothing was imported.** {error}", icon=":material/error:")
         else:

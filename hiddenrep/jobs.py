@@ -211,8 +211,17 @@ def projection_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple
         return project_run(RunStore(runs_dir).open(run_id), checkpoints=list(checkpoints), progress=report,
                            **options)
 
-    key = ("projection", str(Path(runs_dir).resolve()), run_id, tuple(checkpoints), tuple(sorted(options.items())))
+    key = ("projection", *_run_key(runs_dir, run_id), tuple(checkpoints), tuple(sorted(options.items())))
     return shared_task(key, work)
+
+
+def _run_key(runs_dir: str | os.PathLike, run_id: str) -> tuple:
+    """Where and which run: its id plus creation time, so a run replaced under one id is another task."""
+    try:
+        identity = RunStore(runs_dir).open(run_id).identity
+    except (LookupError, ValueError):
+        identity = None  # the task itself then fails with the store's message
+    return str(Path(runs_dir).resolve()), run_id, identity
 
 
 def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...]) -> Task:
@@ -223,7 +232,7 @@ def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tup
 
         return neighborhood_change(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report)
 
-    return shared_task(("neighborhood", str(Path(runs_dir).resolve()), run_id, checkpoints), work)
+    return shared_task(("neighborhood", *_run_key(runs_dir, run_id), checkpoints), work)
 
 
 def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: int) -> Task:
@@ -234,4 +243,4 @@ def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: i
 
         return label_issues(RunStore(runs_dir).open(run_id), checkpoint=n_checkpoints - 1)
 
-    return shared_task(("label_issues", str(Path(runs_dir).resolve()), run_id, n_checkpoints), work)
+    return shared_task(("label_issues", *_run_key(runs_dir, run_id), n_checkpoints), work)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from .. import jobs
 from ..data import DEFAULT_DATASET
-from ..store import COMPLETE, RUNNING, Run
+from ..store import COMPLETE, RUNNING, DamagedRunError, Run, RunNotFoundError
 from . import state
 from .data import store
 
@@ -59,15 +59,22 @@ def run_picker() -> Run | None:
     """Sidebar select box over the store's runs (newest first); the choice is shared by every page.
 
     It watches the store: a run that appears or changes status (finished, failed) redraws the app, and
-    a run this session trained is selected when it finishes.
+    a run this session trained is selected when it finishes. Damaged runs are listed under the picker
+    with their reason and cannot be chosen. A chosen run whose arrays turn out damaged stops the page
+    with a message saying which checkpoint and what to do; every other run keeps working.
     """
-    listed = store().list()
-    _watch_runs(_runs_signature(listed))
-    runs = {run.id: run for run in listed}
+    readable, damaged = store().scan()
+    _watch_runs(_runs_signature(readable))
+    runs = {run.id: run for run in readable}
+    if damaged:
+        with st.sidebar.expander(f"{len(damaged)} damaged run{'s' * (len(damaged) != 1)}", icon=":material/warning:"):
+            for bad in damaged:
+                st.caption(f"**{bad.id}**: damaged. {bad.reason}")
     if not runs:
         training = any(job.running for job in session_jobs())
         st.sidebar.caption(f"The first run is training into `{store().root}`…" if training
                            else f"No runs yet in `{store().root}`.")
+        st.session_state.pop(state.RUN_ID, None)
         return None
     ids = list(runs)
     _adopt_finished_jobs(runs)
@@ -77,6 +84,15 @@ def run_picker() -> Run | None:
         st.session_state[state.RUN_ID] = ids[0]
     chosen = st.sidebar.selectbox("Run", ids, key=state.RUN_ID, format_func=lambda i: _run_label(runs[i]))
     st.sidebar.caption(f"Runs directory: `{store().root}`")
+    try:
+        runs[chosen].refresh().check()  # headers only: cheap, and damage is named here, not deep in a chart
+    except RunNotFoundError:
+        st.warning(f"Run `{chosen}` was just deleted or replaced; pick a run in the sidebar.")
+        st.session_state.pop(state.RUN_ID, None)
+        st.stop()
+    except (DamagedRunError, LookupError) as error:
+        st.error(f"{error}", icon=":material/broken_image:")
+        st.stop()
     return runs[chosen]
 
 
