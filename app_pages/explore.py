@@ -49,12 +49,12 @@ search = filters[2].text_input("Search text", placeholder="show only examples co
 
 checkpoints = tuple(c.name for c in run.checkpoints)
 task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
-finished = task.done  # read once: the task may finish (or fail) while this script runs
+done = task.done  # read once: a task that fails fast must not slip between two checks
 with progress_slot:
-    if finished and task_failed(task, f"The {method.upper()} projection"):
+    if done and task_failed(task, f"The {method.upper()} projection"):
         st.stop()
-ready = len(checkpoints) if finished else frames_ready(run.id, checkpoints, method, mode)
-if not finished:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
+ready = len(checkpoints) if done else frames_ready(run.id, checkpoints, method, mode)
+if not done:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
     with progress_slot:
         task_progress(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
                       rerun_when=lambda: frames_ready(run.id, checkpoints, method, mode) != ready)
