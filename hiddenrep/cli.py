@@ -167,7 +167,9 @@ def cmd_app(args: argparse.Namespace) -> int:
     if args.headless:
         command += ["--server.headless", "true"]
     print(f"hiddenrep app on {runs_dir.resolve()} at http://localhost:{args.port}", file=sys.stderr)
-    return subprocess.run(command, env={**os.environ, "HIDDENREP_RUNS": str(runs_dir.resolve())}).returncode
+    # cwd: Streamlit reads the checkout's .streamlit/config.toml (offline: no usage statistics) from there.
+    return subprocess.run(command, cwd=app.parent,
+                          env={**os.environ, "HIDDENREP_RUNS": str(runs_dir.resolve())}).returncode
 
 
 def cmd_issues(args: argparse.Namespace) -> int:

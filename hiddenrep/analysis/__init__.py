@@ -1,8 +1,9 @@
 """Analysis in the hidden space: nearest neighbours, per-example label-quality scores and colour values (no torch)."""
 
 from .coloring import COLOR_BY, Coloring, color_options, coloring
-from .label_quality import COMBINED, SIGNALS, label_issues, training_dynamics
+from .label_quality import COMBINED, SIGNALS, explain_issues, label_issues, training_dynamics
 from .neighbors import APPROXIMATE_ABOVE, nearest_neighbors, neighbor_table, neighborhood_change
 
-__all__ = ["APPROXIMATE_ABOVE", "COLOR_BY", "COMBINED", "SIGNALS", "Coloring", "color_options", "coloring", "label_issues", "nearest_neighbors", "neighbor_table",
-           "neighborhood_change", "training_dynamics"]
+__all__ = ["APPROXIMATE_ABOVE", "COLOR_BY", "COMBINED", "SIGNALS", "Coloring", "color_options", "coloring",
+           "explain_issues", "label_issues", "nearest_neighbors", "neighbor_table", "neighborhood_change",
+           "training_dynamics"]

@@ -72,15 +72,16 @@ def example_images(dataset: str) -> dict[str, str]:
     return {str(i): digit_png(x) for i, x in zip(data.ids, data.inputs)}
 
 
-def neighbors(run_id: str, checkpoint: str, example_id: str, k: int = 10) -> pd.DataFrame:
-    return _neighbors(open_run(run_id).identity, run_id, checkpoint, example_id, k)
+def neighbors(run_id: str, checkpoint: str, example_id: str, k: int = 10, include_self: bool = False) -> pd.DataFrame:
+    return _neighbors(open_run(run_id).identity, run_id, checkpoint, example_id, k, include_self)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _neighbors(identity: str, run_id: str, checkpoint: str, example_id: str, k: int) -> pd.DataFrame:
+def _neighbors(identity: str, run_id: str, checkpoint: str, example_id: str, k: int,
+               include_self: bool) -> pd.DataFrame:
     from ..analysis import neighbor_table
 
-    return neighbor_table(open_run(run_id), checkpoint, example_id, k=k)
+    return neighbor_table(open_run(run_id), checkpoint, example_id, k=k, include_self=include_self)
 
 
 def frames_ready(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str) -> int:

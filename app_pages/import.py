@@ -38,7 +38,7 @@ imported = st.session_state.get(state.IMPORTED)
 if imported is not None and store().exists(imported):
     st.success(f"Imported **{imported}**: {run_summary(open_run(imported))} It is now the selected run.")
     if st.button("Open it in Explore", type="primary", icon=":material/scatter_plot:"):
-        st.switch_page("pages/explore.py")
+        st.switch_page("app_pages/explore.py")
 
 import_tab, export_tab = st.tabs(["Import vectors", "Export a run"])
 with import_tab:
