@@ -108,7 +108,7 @@ def _job_body(job: jobs.TrainingJob, *, polling: bool) -> None:
         else:
             st.warning(f"Training {title} stopped before creating a run (exit code {job.returncode}).")
         if run is not None and run.checkpoints:
-            st.altair_chart(training_curves(run.metrics(), width=200, height=140), width="content")
+            st.altair_chart(training_curves(run.metrics()), width="content")
     if polling and not job.running:
         st.rerun(scope="app")  # once: redraw the page (and the run picker) without polling
 

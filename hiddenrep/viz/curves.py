@@ -11,22 +11,35 @@ QUALITY = {"trustworthiness": "trustworthiness", "knn_kept": "kNN kept", "jitter
            "hidden_change": "hidden change"}
 
 
-def training_curves(metrics: pd.DataFrame, *, width: int = 280, height: int = 180) -> alt.HConcatChart:
-    """Loss and accuracy per checkpoint, train vs validation (``metrics`` = ``Run.metrics()``)."""
+def training_curves(metrics: pd.DataFrame, *, width: int = 440, height: int = 130) -> alt.HConcatChart:
+    """Loss and accuracy per checkpoint, train vs validation (``metrics`` = ``Run.metrics()``).
+
+    ``width`` is the whole chart's, axes included, so it fits the card it is drawn in: the two panels
+    share it, the legend sits on top (never pushed off the right edge), and epochs read "1", "2"
+    (or "1.5" between epochs), not "1.000000".
+    """
     present = [c for c in _CURVES if c in metrics.columns]
     if metrics.empty or not present:
         raise ValueError("No checkpoint metrics yet: the run has not recorded a checkpoint.")
     long = metrics.melt(id_vars=["epoch"], value_vars=present, var_name="metric", value_name="value")
     long["panel"] = long["metric"].map(lambda m: _CURVES[m][0])
     long["split"] = long["metric"].map(lambda m: _CURVES[m][1])
+    whole_epochs = bool((long["epoch"] % 1 == 0).all())
+    x_axis = alt.Axis(format="d" if whole_epochs else "~g", tickMinStep=1 if whole_epochs else None,
+                      labelOverlap=True)
     base = alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("epoch:Q", title="epoch"), color=alt.Color("split:N", title=None),
-        tooltip=["epoch:Q", "split:N", alt.Tooltip("value:Q", format=".3f")])
-    panels = [base.transform_filter(alt.datum.panel == panel)
-              .encode(y=alt.Y("value:Q", title=panel, scale=alt.Scale(zero=False)))
-              .properties(width=width, height=height)
-              for panel in ("loss", "accuracy") if (long["panel"] == panel).any()]
-    return alt.hconcat(*panels)
+        x=alt.X("epoch:Q", title="epoch", axis=x_axis),
+        color=alt.Color("split:N", title=None, legend=alt.Legend(orient="top", direction="horizontal")),
+        tooltip=[alt.Tooltip("epoch:Q", format="~g"), "split:N", alt.Tooltip("value:Q", format=".3f")])
+    panels = [panel for panel in ("loss", "accuracy") if (long["panel"] == panel).any()]
+    axis_room = 60  # y labels ("0.85") + title + padding, per panel
+    panel_width = max(80, (width - axis_room * len(panels)) // len(panels))
+    charts = [base.transform_filter(alt.datum.panel == panel)
+              .encode(y=alt.Y("value:Q", title=panel, scale=alt.Scale(zero=False),
+                              axis=alt.Axis(format=".2~f", tickCount=4)))
+              .properties(width=panel_width, height=height)
+              for panel in panels]
+    return alt.hconcat(*charts, spacing=12)
 
 
 def frame_quality(metrics: pd.DataFrame, *, width: int = 260, height: int = 150) -> alt.Chart:
