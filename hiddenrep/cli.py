@@ -24,7 +24,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config = TrainConfig(dataset=args.dataset, model=args.model, epochs=args.epochs, hidden=args.hidden,
                          every_steps=args.every_steps, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
-                         embeddings=args.embeddings)
+                         embeddings=args.embeddings, lstm_size=args.lstm_size)
     data = load_dataset(args.dataset, progress=lambda message: print(message, file=sys.stderr))
     bar = tqdm(total=0, unit="step", desc=f"{args.model} on {args.dataset}", file=sys.stderr)
 
@@ -40,7 +40,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     store = RunStore(args.runs_dir)
     try:
-        run = train(config, data, store=store, callbacks=[show], retrain=args.retrain, record_words=args.words)
+        follow = [w.strip().lower() for w in (args.follow or "").split(",") if w.strip()]
+        run = train(config, data, store=store, callbacks=[show], retrain=args.retrain,
+                    record_words=follow or args.words)
     except KeyboardInterrupt:
         bar.close()
         print("Cancelled: the run is marked cancelled and will be replaced by the next identical train.",
@@ -178,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--hidden", type=int, default=64, help="size of the recorded hidden layer")
     train.add_argument("--every-steps", type=int, default=0, help="also record every K steps")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--lstm-size", type=int, default=64, help="bilstm: units per direction")
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--lr", type=float, default=2e-3)
     train.add_argument("--retrain", action="store_true", help="train again even if this exact run is complete")
@@ -185,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="text models: start the token embeddings from GloVe 50-d (glove-50d) or at random")
     train.add_argument("--words", action="store_true",
                        help="text models: also record lexicon words' embedding rows per checkpoint (<run id>.words)")
+    train.add_argument("--follow", default="", metavar="WORD,WORD",
+                       help="with --words (implied): also record these words (the seed's food, ramen, pork, "
+                            "restaurant and table always are, when the vocabulary has them)")
     _runs_dir_option(train)
     train.set_defaults(func=cmd_train)
 

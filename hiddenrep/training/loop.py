@@ -37,9 +37,10 @@ class TrainConfig:
     pool: str = "mean"
     dropout: float = 0.2
     embeddings: str = "random"  # or "glove-50d": text models start from the real GloVe vectors
+    lstm_size: int = 64  # bilstm only: units per direction
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "hidden", "batch_size", "embedding_dim", "max_len"):
+        for name in ("epochs", "hidden", "batch_size", "embedding_dim", "max_len", "lstm_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
         if self.embeddings not in EMBEDDINGS:
@@ -103,9 +104,9 @@ def train(
     Checkpoints: before training (epoch 0), each epoch end, and every ``config.every_steps``
     steps. A complete run with the same config is reused unless ``retrain``; a failed, cancelled
     or interrupted one is replaced. ``cancel`` (a threading.Event) stops at the next step and
-    leaves the run marked cancelled. ``record_words`` (True, or a list of words) also records those
-    words' embedding rows at every checkpoint into the companion run ``<run_id>.words`` (see
-    :mod:`hiddenrep.words`). Returns the finished :class:`Run`.
+    leaves the run marked cancelled. ``record_words`` (True, or a list of words to follow first) also
+    records the embedding rows of those words, the seed's and the lexicons' at every checkpoint into
+    the companion run ``<run_id>.words`` (see :mod:`hiddenrep.words`). Returns the finished :class:`Run`.
     """
     if seed is not None and seed != config.seed:
         config = TrainConfig.from_dict({**asdict(config), "seed": seed})
@@ -115,7 +116,7 @@ def train(
     run_id = config.run_id(data)
     if store.exists(run_id):
         existing = store.open(run_id)
-        if existing.status == COMPLETE and not retrain and not (record_words and not store.exists(f"{run_id}.words")):
+        if existing.status == COMPLETE and not retrain and not _words_missing(store, run_id, record_words):
             return existing
         if existing.status == RUNNING:
             raise RuntimeError(f"Run {run_id} is being trained by process {existing.manifest.get('pid')}; "
@@ -123,7 +124,7 @@ def train(
     generator = _seed_everything(config.seed)
     prepared = build_model(config.model, data, hidden=config.hidden, embedding_dim=config.embedding_dim,
                            max_len=config.max_len, pool=config.pool, dropout=config.dropout,
-                           embeddings=config.embeddings)
+                           embeddings=config.embeddings, lstm_size=config.lstm_size)
     model = prepared.model
     train_index = torch.from_numpy((data.split == TRAIN).nonzero()[0])
     labels = torch.from_numpy(np.asarray(data.labels, dtype=np.int64))
@@ -195,6 +196,17 @@ def train(
     return run
 
 
+def _words_missing(store: RunStore, run_id: str, record_words: bool | Sequence[str]) -> bool:
+    """True when ``record_words`` asks for a words run, or for words, that the stored run lacks."""
+    if not record_words:
+        return False
+    if not store.exists(f"{run_id}.words"):
+        return True
+    words = store.open(f"{run_id}.words")
+    known = set(words.examples()["example_id"]) | set(words.manifest.get("not_in_vocabulary", []))
+    return record_words is not True and not set(record_words) <= known
+
+
 def _word_recorder(store, run_id, config, data, prepared, record_words):
     """The companion run's recorder; rows are read from the live embedding table at each checkpoint."""
     from ..words import WordRecorder
@@ -205,7 +217,7 @@ def _word_recorder(store, run_id, config, data, prepared, record_words):
                          f"not {config.model!r}.")
     return WordRecorder.start(store, run_id, prepared.vocabulary.tokens,
                               lambda: embedding.weight.detach().cpu().numpy(),
-                              words=None if record_words is True else record_words, dataset=data.name,
+                              also=() if record_words is True else record_words, dataset=data.name,
                               model=config.model, config=asdict(config), seed=config.seed,
                               glove=config.embeddings == "glove-50d")
 

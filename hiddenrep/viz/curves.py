@@ -56,3 +56,18 @@ def frame_quality(metrics: pd.DataFrame, *, width: int = 260, height: int = 150)
         color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
         tooltip=["checkpoint:N", "measure:N", alt.Tooltip("value:Q", format=".3f")],
     ).properties(width=width, height=height)
+
+
+def word_distance_chart(table: pd.DataFrame, *, width: int = 300, height: int = 160) -> alt.Chart:
+    """Cosine distance per checkpoint for each pair of words (a :func:`hiddenrep.words.word_distances`
+    table): a falling line is two words coming together."""
+    if table.empty:
+        raise ValueError("No word distances to draw: pick two recorded words.")
+    whole_epochs = bool((table["epoch"] % 1 == 0).all())
+    return alt.Chart(table).mark_line(point=True).encode(
+        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d" if whole_epochs else "~g",
+                                                        tickMinStep=1 if whole_epochs else None)),
+        y=alt.Y("distance:Q", title="cosine distance", scale=alt.Scale(zero=False), axis=alt.Axis(format=".2f")),
+        color=alt.Color("pair:N", title=None, legend=alt.Legend(orient="top", direction="horizontal")),
+        tooltip=["pair:N", alt.Tooltip("epoch:Q", format="~g"), alt.Tooltip("distance:Q", format=".3f")],
+    ).properties(width=width, height=height)
