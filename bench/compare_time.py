@@ -29,7 +29,7 @@ def main() -> None:
     print(f"{'model':8} {'train cpu-s/example/epoch':>26} {'record cpu-s/example':>21}   threads {torch.get_num_threads()}")
     for options in SEED_COMPARISON:
         torch.manual_seed(0)
-        prepared = build_model(options["model"], data, lstm_size=options.get("lstm_size", 64))
+        prepared = build_model(options["model"], data, max_len=options["max_len"])
         model, inputs = prepared.model, prepared.inputs
         optimiser = torch.optim.Adam(model.parameters(), lr=options["lr"])
         batches = train_rows[torch.randperm(len(train_rows))].split(options["batch_size"])[:args.batches]

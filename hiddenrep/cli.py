@@ -24,7 +24,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config = TrainConfig(dataset=args.dataset, model=args.model, epochs=args.epochs, hidden=args.hidden,
                          every_steps=args.every_steps, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
-                         embeddings=args.embeddings, lstm_size=args.lstm_size)
+                         embeddings=args.embeddings, max_len=args.max_len)
     data = load_dataset(args.dataset, progress=lambda message: print(message, file=sys.stderr))
     bar = tqdm(total=0, unit="step", desc=f"{args.model} on {args.dataset}", file=sys.stderr)
 
@@ -180,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--hidden", type=int, default=64, help="size of the recorded hidden layer")
     train.add_argument("--every-steps", type=int, default=0, help="also record every K steps")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--lstm-size", type=int, default=64, help="bilstm: units per direction")
+    train.add_argument("--max-len", type=int, default=64, help="text models: tokens kept per example")
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--lr", type=float, default=2e-3)
     train.add_argument("--retrain", action="store_true", help="train again even if this exact run is complete")

@@ -45,10 +45,10 @@ if not others:
         for options in SEED_COMPARISON:
             start_job(**options)
         st.rerun()
-    st.caption(f"Both models get the same {COMPARISON['epochs']} epochs, batch size {COMPARISON['batch_size']} and "
-               f"learning rate {COMPARISON['lr']:g}; the BiLSTM has 32 units per direction. The estimate is for 2 "
-               "free CPU cores; other work on the machine makes it longer. Longer runs: train them on the Train page "
-               "and pick them here.")
+    st.caption(f"Both models get the same {COMPARISON['epochs']} epochs, batch size {COMPARISON['batch_size']}, "
+               f"learning rate {COMPARISON['lr']:g} and {COMPARISON['max_len']} tokens per sentence. The estimate is "
+               "for 2 free CPU cores; other work on the machine makes it longer. Longer runs: train them on the "
+               "Train page and pick them here.")
     st.stop()
 
 run_a = open_run(run_id)

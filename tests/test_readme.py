@@ -26,8 +26,7 @@ def readme_snippet() -> str:
     return re.search(r"```python\n(.*?)```", after, re.S).group(1)
 
 
-@pytest.fixture
-def digits_loop():
+def digits_script() -> dict:
     """What a user's script has before pasting the snippet: data as lists, a plain MLP, a DataLoader."""
     torch.manual_seed(0)
     digits = load_digits()
@@ -49,6 +48,11 @@ def digits_loop():
         "epochs": 3,
         "loss_fn": nn.CrossEntropyLoss(),
     }
+
+
+@pytest.fixture
+def digits_loop() -> dict:
+    return digits_script()
 
 
 def test_the_readme_snippet_records_a_plain_mlp_on_digits_as_pasted(digits_loop, tmp_path, monkeypatch):

@@ -34,12 +34,10 @@ def build_model(
     pool: str = "mean",
     dropout: float = 0.2,
     embeddings: str = "random",
-    lstm_size: int = 64,
 ) -> PreparedModel:
     """Build ``name`` for ``data`` (vocabulary from the training split only) and encode all inputs.
 
-    ``embeddings="glove-50d"`` starts the token embeddings of ``ffnn``/``bilstm`` from GloVe;
-    ``lstm_size`` is the BiLSTM's units per direction (its cost on a CPU grows with its square).
+    ``embeddings="glove-50d"`` starts the token embeddings of ``ffnn``/``bilstm`` from GloVe.
     """
     if name not in MODELS:
         raise KeyError(f"Unknown model {name!r}. Models: {', '.join(MODELS)}.")
@@ -66,8 +64,7 @@ def build_model(
             model: nn.Module = FeedForwardText(len(vocabulary), n_outputs, hidden=hidden, embedding_dim=embedding_dim,
                                                max_len=max_len, pool=pool, dropout=dropout)
         else:
-            model = BiLSTMText(len(vocabulary), n_outputs, hidden=hidden, embedding_dim=embedding_dim, dropout=dropout,
-                               lstm_size=lstm_size)
+            model = BiLSTMText(len(vocabulary), n_outputs, hidden=hidden, embedding_dim=embedding_dim, dropout=dropout)
         if embeddings == "glove-50d":
             _init_from_glove(model.embedding, vocabulary.tokens)
         return PreparedModel(model, inputs, vocabulary)

@@ -37,10 +37,9 @@ class TrainConfig:
     pool: str = "mean"
     dropout: float = 0.2
     embeddings: str = "random"  # or "glove-50d": text models start from the real GloVe vectors
-    lstm_size: int = 64  # bilstm only: units per direction
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "hidden", "batch_size", "embedding_dim", "max_len", "lstm_size"):
+        for name in ("epochs", "hidden", "batch_size", "embedding_dim", "max_len"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
         if self.embeddings not in EMBEDDINGS:
@@ -124,7 +123,7 @@ def train(
     generator = _seed_everything(config.seed)
     prepared = build_model(config.model, data, hidden=config.hidden, embedding_dim=config.embedding_dim,
                            max_len=config.max_len, pool=config.pool, dropout=config.dropout,
-                           embeddings=config.embeddings, lstm_size=config.lstm_size)
+                           embeddings=config.embeddings)
     model = prepared.model
     train_index = torch.from_numpy((data.split == TRAIN).nonzero()[0])
     labels = torch.from_numpy(np.asarray(data.labels, dtype=np.int64))

@@ -11,12 +11,12 @@ QUALITY = {"trustworthiness": "trustworthiness", "knn_kept": "kNN kept", "jitter
            "hidden_change": "hidden change"}
 
 
-def training_curves(metrics: pd.DataFrame, *, width: int = 440, height: int = 130) -> alt.HConcatChart:
-    """Loss and accuracy per checkpoint, train vs validation (``metrics`` = ``Run.metrics()``).
+def training_curves(metrics: pd.DataFrame, *, width: int = 170, height: int = 90) -> alt.VConcatChart:
+    """Loss above accuracy per checkpoint, train vs validation (``metrics`` = ``Run.metrics()``).
 
-    ``width`` is the whole chart's, axes included, so it fits the card it is drawn in: the two panels
-    share it, the legend sits on top (never pushed off the right edge), and epochs read "1", "2"
-    (or "1.5" between epochs), not "1.000000".
+    Stacked, so the chart is only one panel wide (``width`` plus ~50 px of axis) and fits the narrow
+    card of a training job; the legend sits on top, never pushed off the right edge, and epochs read
+    "1", "2" (or "1.5" between epochs), not "1.000000".
     """
     present = [c for c in _CURVES if c in metrics.columns]
     if metrics.empty or not present:
@@ -25,21 +25,18 @@ def training_curves(metrics: pd.DataFrame, *, width: int = 440, height: int = 13
     long["panel"] = long["metric"].map(lambda m: _CURVES[m][0])
     long["split"] = long["metric"].map(lambda m: _CURVES[m][1])
     whole_epochs = bool((long["epoch"] % 1 == 0).all())
-    x_axis = alt.Axis(format="d" if whole_epochs else "~g", tickMinStep=1 if whole_epochs else None,
-                      labelOverlap=True)
+    x_axis = (alt.Axis(format="d", tickMinStep=1, labelOverlap=True) if whole_epochs
+              else alt.Axis(format="~g", labelOverlap=True))
     base = alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("epoch:Q", title="epoch", axis=x_axis),
         color=alt.Color("split:N", title=None, legend=alt.Legend(orient="top", direction="horizontal")),
         tooltip=[alt.Tooltip("epoch:Q", format="~g"), "split:N", alt.Tooltip("value:Q", format=".3f")])
-    panels = [panel for panel in ("loss", "accuracy") if (long["panel"] == panel).any()]
-    axis_room = 60  # y labels ("0.85") + title + padding, per panel
-    panel_width = max(80, (width - axis_room * len(panels)) // len(panels))
     charts = [base.transform_filter(alt.datum.panel == panel)
               .encode(y=alt.Y("value:Q", title=panel, scale=alt.Scale(zero=False),
                               axis=alt.Axis(format=".2~f", tickCount=4)))
-              .properties(width=panel_width, height=height)
-              for panel in panels]
-    return alt.hconcat(*charts, spacing=12)
+              .properties(width=width, height=height)
+              for panel in ("loss", "accuracy") if (long["panel"] == panel).any()]
+    return alt.vconcat(*charts, spacing=8)
 
 
 def frame_quality(metrics: pd.DataFrame, *, width: int = 260, height: int = 150) -> alt.Chart:
@@ -65,8 +62,8 @@ def word_distance_chart(table: pd.DataFrame, *, width: int = 300, height: int = 
         raise ValueError("No word distances to draw: pick two recorded words.")
     whole_epochs = bool((table["epoch"] % 1 == 0).all())
     return alt.Chart(table).mark_line(point=True).encode(
-        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d" if whole_epochs else "~g",
-                                                        tickMinStep=1 if whole_epochs else None)),
+        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d", tickMinStep=1) if whole_epochs
+                else alt.Axis(format="~g")),
         y=alt.Y("distance:Q", title="cosine distance", scale=alt.Scale(zero=False), axis=alt.Axis(format=".2f")),
         color=alt.Color("pair:N", title=None, legend=alt.Legend(orient="top", direction="horizontal")),
         tooltip=["pair:N", alt.Tooltip("epoch:Q", format="~g"), alt.Tooltip("distance:Q", format=".3f")],
