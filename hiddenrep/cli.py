@@ -22,6 +22,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .data import load_dataset
     from .training import TrainConfig, TrainEvent, train
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)  # two trainings side by side: one thread each, not two spinning
+
     config = TrainConfig(dataset=args.dataset, model=args.model, epochs=args.epochs, hidden=args.hidden,
                          every_steps=args.every_steps, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
                          embeddings=args.embeddings, max_len=args.max_len)
@@ -181,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--every-steps", type=int, default=0, help="also record every K steps")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--max-len", type=int, default=64, help="text models: tokens kept per example")
+    train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default, one per core)")
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--lr", type=float, default=2e-3)
     train.add_argument("--retrain", action="store_true", help="train again even if this exact run is complete")

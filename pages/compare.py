@@ -39,15 +39,15 @@ if not others:
     st.info("Comparing needs two complete runs on the same dataset: e.g. the seed's feed-forward net against a "
             "BiLSTM, two seeds, or two learning rates. Run A is the run picked in the sidebar.")
     size = dataset_size(COMPARISON["dataset"])
-    minutes = estimate_seconds(size["n_train"], size["n_examples"]) / 60
+    minutes = max(1, round(estimate_seconds(size["n_train"], size["n_examples"]) / 60))
     if st.button(f"Train the seed's comparison (ffnn vs bilstm on {COMPARISON['dataset']}, "
-                 f"{COMPARISON['epochs']} epochs, about {minutes:.0f} minutes)", type="primary"):
+                 f"{COMPARISON['epochs']} epochs, about {minutes} minute{'s' if minutes > 1 else ''})", type="primary"):
         for options in SEED_COMPARISON:
             start_job(**options)
         st.rerun()
     st.caption(f"Both models get the same {COMPARISON['epochs']} epochs, batch size {COMPARISON['batch_size']}, "
-               f"learning rate {COMPARISON['lr']:g} and {COMPARISON['max_len']} tokens per sentence. The estimate is "
-               "for 2 free CPU cores; other work on the machine makes it longer. Longer runs: train them on the "
+               f"learning rate {COMPARISON['lr']:g} and {COMPARISON['max_len']} tokens per sentence, each on one CPU "
+               "thread. The estimate is for 2 free cores; other work on the machine makes it longer. Longer runs: train them on the "
                "Train page and pick them here.")
     st.stop()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -62,7 +63,7 @@ def test_the_seeds_comparison_is_short_and_its_estimate_is_shown(tiny_run, tmp_p
     assert [o["model"] for o in SEED_COMPARISON] == ["ffnn", "bilstm"]
     assert SEED_COMPARISON[0] | {"model": "bilstm"} == SEED_COMPARISON[1]  # the same settings for both
     assert all(o["epochs"] <= 3 for o in SEED_COMPARISON)
-    assert 60 < estimate_seconds(8_450, 10_568) < 8 * 60  # "a few minutes" on 2 cores for the default dataset
+    assert 30 < estimate_seconds(8_450, 10_568) < 3 * 60  # a few minutes at most on 2 cores, default dataset
     shutil.copytree(tiny_run.path, tmp_path / tiny_run.id)
     monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
     from streamlit.testing.v1 import AppTest
@@ -72,7 +73,7 @@ def test_the_seeds_comparison_is_short_and_its_estimate_is_shown(tiny_run, tmp_p
     at.session_state[state.RUN_ID] = tiny_run.id
     at.run()
     button = next(b for b in at.button if "ffnn vs bilstm" in b.label)
-    assert "3 epochs, about" in button.label and "minutes" in button.label
+    assert re.search(r"3 epochs, about \d+ minutes?\)", button.label)
 
 
 def test_run_b_defaults_to_the_other_model_and_the_verdict_says_whose_number_is_whose(two_runs, tmp_path,

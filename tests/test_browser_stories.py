@@ -47,6 +47,14 @@ class Story:
         print(f"\n{self.name}: {self.clicks} clicks, {time.perf_counter() - self.started:.0f} s -> {path}")
 
 
+def _open(story: Story, url: str, page_name: str) -> None:
+    """Load the app (its run picker selects the newest run), then go to ``page_name`` by its sidebar link."""
+    page = story.page
+    page.goto(url)
+    page.get_by_test_id("stSidebar").get_by_text("Runs directory").wait_for(timeout=WAIT)
+    story.click(page.get_by_test_id("stSidebarNav").get_by_role("link", name=page_name))
+
+
 def _train(story: Story, url: str, *, dataset: str, model: str = "ffnn", epochs: int = 2) -> None:
     page = story.page
     page.goto(f"{url}/train")
@@ -76,7 +84,7 @@ def _train_words(story: Story, url: str, runs: Path, *, dataset: str, scratch: b
     while not any(r.manifest.get("words_of") and r.status == COMPLETE for r in RunStore(runs).list()):
         assert time.time() < deadline, "the words run did not complete"
         page.wait_for_timeout(500)
-    page.goto(f"{url}/words")  # a fresh session picks the newest run (the sidebar's own refresh is not this test's)
+    _open(story, url, "words")  # reloaded: the sidebar's own refresh is not this test's
 
 
 def test_word_drift_story_shows_food_and_pork_over_checkpoints(tmp_path, browser, shots):
@@ -118,7 +126,7 @@ def test_animate_tracks_suspected_mislabels_once_scored(tmp_path, browser, shots
         story = Story(page, "animate: track the 10 most suspected mislabels")
         _train(story, url, dataset="synthetic", epochs=3)
         page.screenshot(path=str(shots / "story-training-curves.png"), full_page=True)  # the job card's curves
-        page.goto(f"{url}/animate")
+        _open(story, url, "animate")
         button = page.get_by_role("button", name="Track the 10 most suspected mislabels")
         try:
             button.wait_for(timeout=WAIT)
@@ -141,7 +149,7 @@ def test_ffnn_vs_bilstm_names_whose_number_is_whose(tmp_path, browser, shots):
         story = Story(page, "ffnn vs BiLSTM (synthetic, 2 epochs each)")
         _train(story, url, dataset="synthetic", model="bilstm", epochs=2)
         _train(story, url, dataset="synthetic", model="ffnn", epochs=2)
-        page.goto(f"{url}/compare")  # the newest run (ffnn) is A; B defaults to the BiLSTM
+        _open(story, url, "compare")  # the newest run (ffnn) is A; B defaults to the BiLSTM
         page.get_by_text(re.compile(r"B: synthetic-bilstm-")).wait_for(timeout=WAIT)
         story.click(page.get_by_role("tab", name="Which separates better"))
         sentence = page.get_by_text(re.compile(r"^At epoch 2: "))
