@@ -78,7 +78,7 @@ def _train_words(story: Story, url: str, runs: Path, *, dataset: str, scratch: b
         story.click(page.get_by_text("from scratch", exact=True))
     page.get_by_label("Epochs").fill(str(epochs))
     if follow:
-        page.get_by_label("Also follow these words").fill(follow)
+        page.get_by_role("textbox", name="Also follow these words").fill(follow)
     story.click(page.get_by_role("button", name="Train and record words"))
     deadline = time.time() + WAIT / 1000
     while not any(r.manifest.get("words_of") and r.status == COMPLETE for r in RunStore(runs).list()):
@@ -96,7 +96,7 @@ def test_word_drift_story_shows_food_and_pork_over_checkpoints(tmp_path, browser
         caption.wait_for(timeout=WAIT)
         assert re.search(r"\d\.\d{3} at epoch 0 → \d\.\d{3} at epoch 2", caption.inner_text())
         assert page.get_by_text("Not recorded").first.inner_text().find("ramen") > 0  # said, not hidden
-        find = page.get_by_label("Find words")
+        find = page.get_by_role("textbox", name="Find words")
         assert "food, pork" in find.get_attribute("placeholder")  # only recorded words are suggested
         find.fill("burger")
         find.press("Enter")
@@ -125,7 +125,9 @@ def test_animate_tracks_suspected_mislabels_once_scored(tmp_path, browser, shots
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         story = Story(page, "animate: track the 10 most suspected mislabels")
         _train(story, url, dataset="synthetic", epochs=3)
-        page.screenshot(path=str(shots / "story-training-curves.png"), full_page=True)  # the job card's curves
+        page.locator("[data-testid=stVegaLiteChart] canvas").first.wait_for(timeout=60_000)  # the job card's curves
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(shots / "story-training-curves.png"), full_page=True)
         _open(story, url, "animate")
         button = page.get_by_role("button", name="Track the 10 most suspected mislabels")
         try:
