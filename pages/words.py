@@ -113,8 +113,8 @@ with side:
         first, last = distances["distance"].iloc[0], distances["distance"].iloc[-1]
         st.altair_chart(word_distance_chart(distances, width=280, height=140), width="content")
         trend = "closer" if last < first else "further apart"
-        st.caption(f"Cosine distance {word_a} – {word_b}: {first:.3f} at {words.checkpoints[0].label} → {last:.3f} "
-                   f"at {words.checkpoints[-1].label}: {trend} by {abs(last - first):.3f}.")
+        st.caption(f"Cosine distance {word_a} – {word_b}: {first:.3f} at epoch {words.checkpoints[0].epoch:g} → "
+                   f"{last:.3f} at epoch {words.checkpoints[-1].epoch:g}: {trend} by {abs(last - first):.3f}.")
     st.markdown("**Nearest words per checkpoint**")
     if not view["tracked"]:
         st.caption("Track a word (type it above or click it) to read its nearest words at every checkpoint.")
