@@ -87,6 +87,7 @@ def _train_words(story: Story, url: str, runs: Path, *, dataset: str, scratch: b
     _open(story, url, "words")  # reloaded: the sidebar's own refresh is not this test's
 
 
+@pytest.mark.network  # food-mentions reads the six text corpora's package files
 def test_word_drift_story_shows_food_and_pork_over_checkpoints(tmp_path, browser, shots):
     with app_server(tmp_path / "runs") as (url, _):
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
@@ -107,6 +108,7 @@ def test_word_drift_story_shows_food_and_pork_over_checkpoints(tmp_path, browser
         story.done(shots / "story-word-drift.png")
 
 
+@pytest.mark.network
 def test_swear_words_from_scratch_cluster_in_tsne(tmp_path, browser, shots):
     with app_server(tmp_path / "runs") as (url, _):
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
