@@ -16,7 +16,7 @@ from hiddenrep.ui.animation import (
     words_spec,
 )
 from hiddenrep.ui.data import open_run, store
-from hiddenrep.ui.widgets import job_panel, projection_controls, session_jobs, start_job, task_progress
+from hiddenrep.ui.widgets import job_panel, projection_controls, session_jobs, start_job, wait_for_task
 from hiddenrep.viz import word_distance_chart
 from hiddenrep.words import SEED_WORDS
 
@@ -68,12 +68,8 @@ method, mode = projection_controls(controls[0], controls[1])
 color_by = controls[2].selectbox("Colour by", WORD_COLORS)
 checkpoints = tuple(c.name for c in words.checkpoints)
 task = projection_task(store().root, words.id, checkpoints, method=method, mode=mode)
-if task.done and task.future.exception() is not None:
-    st.error(f"The {method.upper()} projection failed: {task.future.exception()}")
-    st.stop()
-if not task.done:
-    task_progress(task, f"Projecting {len(checkpoints)} checkpoints of {len(recorded)} words with {method.upper()}")
-    st.stop()
+wait_for_task(task, f"Projecting {len(checkpoints)} checkpoints of {len(recorded)} words with {method.upper()}",
+              f"The {method.upper()} projection of the words")
 
 tracked = st.session_state.setdefault(state.WORDS_TRACKED, [])
 seeded = st.session_state.setdefault(state.LAST_TRACK_CLICK, {})
