@@ -16,7 +16,8 @@ from hiddenrep.ui.animation import (
     tween_view,
 )
 from hiddenrep.ui.data import open_run, store
-from hiddenrep.ui.widgets import no_runs_help, projection_controls, running_notice, wait_for_colours, wait_for_task
+from hiddenrep.ui.widgets import (no_runs_help, projection_controls, running_notice, task_progress, wait_for_colours,
+                                 wait_for_task)
 from hiddenrep.viz import color_options
 
 EASINGS = {"ease in and out": "cubic", "linear (as the seed)": "linear", "sine": "sine"}
