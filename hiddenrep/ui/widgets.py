@@ -13,9 +13,20 @@ from .data import store
 DEFAULT_RUN = {"dataset": DEFAULT_DATASET, "model": "ffnn", "epochs": 10}
 
 METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
-MODE_LABELS = {"joint-pca": "one PCA basis for all checkpoints", "warm": "warm-started from the previous checkpoint",
-               "aligned": "AlignedUMAP (fitted jointly)", "procrustes": "each alone, rotated onto the previous",
-               "independent": "each alone (unstable; for comparison)"}
+# Each stability mode and its trade-off, in one line (README "Defaults and why" has the figures).
+MODE_LABELS = {
+    "joint-pca": "one PCA basis for all checkpoints: motion you can trust, coarse neighbourhoods",
+    "anchored": "anchored: a point moves when its hidden neighbours changed; neighbourhoods kept",
+    "warm": "warm-started from the previous checkpoint: fast, but much of the motion is the layout's",
+    "aligned": "AlignedUMAP, fitted jointly: steady, but ~7x slower",
+    "procrustes": "each alone, rotated onto the previous: best neighbourhoods, motion mostly noise",
+    "independent": "each alone (unstable; for comparison)",
+}
+
+
+FADE_LABEL = "Fade points the model did not move"
+FADE_HELP = ("Draw faint the points whose hidden neighbourhood did not change since the previous checkpoint "
+             "(at most 2 of their 10 nearest neighbours are new), so the eye goes to what the model moved.")
 
 
 def projection_controls(column_method, column_mode) -> tuple[str, str]:

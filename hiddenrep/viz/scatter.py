@@ -17,6 +17,8 @@ import pandas as pd
 
 EXTENT = 1000.0  # coordinates are rescaled into [0, EXTENT] on both axes (shared scale, aspect kept)
 NOMINAL, QUANTITATIVE = "nominal", "quantitative"
+# Points a ``faded`` column marks in the frame on screen are drawn faint, the others as usual.
+FADED_OPACITY = alt.condition("datum.faded == 1", alt.value(0.1), alt.value(0.75))
 _CORRECT_COLORS = {"correct": "#2a9d8f", "wrong": "#e63946"}
 
 
@@ -25,14 +27,15 @@ def _frame_columns(prefix: str, n_frames: int) -> list[str]:
 
 
 def scatter_table(coords: np.ndarray, points: pd.DataFrame, *, color: np.ndarray | None = None,
-                  correct: np.ndarray | None = None) -> pd.DataFrame:
+                  correct: np.ndarray | None = None, faded: np.ndarray | None = None) -> pd.DataFrame:
     """Wide table for :func:`epoch_scatter`.
 
     ``coords``: (n_frames, n_points, 2) in one shared frame (e.g. ``project_run(...).coords``).
     ``points``: one row per point (``example_id``, ``text``, ...; every column becomes a tooltip
     candidate). ``color``: (n_points,) for a colour that never changes, or (n_frames, n_points)
     for one that does (prediction, loss, ...). ``correct``: (n_frames, n_points) bool, which
-    enables the in-browser "only misclassified" filter.
+    enables the in-browser "only misclassified" filter. ``faded``: (n_frames, n_points) bool, columns
+    ``f0, f1, ...``: the builders draw those points faint in that frame (e.g. the model did not move them).
     """
     coords = np.asarray(coords, dtype=np.float64)
     if coords.ndim != 3 or coords.shape[2] != 2:
@@ -62,6 +65,11 @@ def scatter_table(coords: np.ndarray, points: pd.DataFrame, *, color: np.ndarray
         if correct.shape != (n_frames, n_points):
             raise ValueError(f"correct must have shape ({n_frames}, {n_points}), got {correct.shape}.")
         columns.update({f"ok{t}": correct[t].astype(np.int8) for t in range(n_frames)})
+    if faded is not None:
+        faded = np.asarray(faded)
+        if faded.shape != (n_frames, n_points):
+            raise ValueError(f"faded must have shape ({n_frames}, {n_points}), got {faded.shape}.")
+        columns.update({f"f{t}": faded[t].astype(np.int8) for t in range(n_frames)})
     return pd.concat([points.reset_index(drop=True), pd.DataFrame(columns)], axis=1)
 
 
@@ -112,6 +120,8 @@ def epoch_scatter(
     calculate = {"x": "datum['x' + frame]", "y": "datum['y' + frame]"}
     if per_frame_color:
         calculate["color"] = "datum['c' + frame]"
+    if "f0" in table.columns:
+        calculate["faded"] = "datum['f' + frame]"
     base = alt.Chart(table).transform_calculate(**calculate)
     if wrong_only:
         if "ok0" not in table.columns:
@@ -127,6 +137,8 @@ def epoch_scatter(
     encoding = dict(position)
     if "color" in table.columns or per_frame_color:
         encoding["color"] = _color(color_title, color_type, color_domain, color_scheme)
+    if "f0" in table.columns:
+        encoding["opacity"] = FADED_OPACITY
     fields = [column for column in tooltip if column in table.columns]
     if fields:
         encoding["tooltip"] = [alt.Tooltip(f"{c}:{'Q' if pd.api.types.is_float_dtype(table[c]) else 'N'}")

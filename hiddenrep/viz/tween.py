@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from .scatter import EXTENT, NOMINAL, _color, n_frames_of
+from .scatter import EXTENT, FADED_OPACITY, NOMINAL, _color, n_frames_of
 
 EASE_EXPR = {  # of {w} in [0, 1], as Vega expressions (mirrors hiddenrep.animate.tween.ease)
     "linear": "{w}",
@@ -95,11 +95,15 @@ def tween_scatter(
     calculate = {"x": "datum[xa] + (datum[xb] - datum[xa]) * ease", "y": "datum[ya] + (datum[yb] - datum[ya]) * ease"}
     if per_frame_color:
         calculate["color"] = "datum['c' + round(t)]"
+    if "f0" in table.columns:
+        calculate["faded"] = "datum['f' + round(t)]"
     scale = alt.Scale(domain=[0, EXTENT], nice=False, zero=False)
     position = {"x": alt.X("x:Q", scale=scale, axis=None), "y": alt.Y("y:Q", scale=scale, axis=None)}
     encoding = dict(position)
     if "color" in table.columns or per_frame_color:
         encoding["color"] = _color(color_title, color_type, color_domain, color_scheme)
+    if "f0" in table.columns:
+        encoding["opacity"] = FADED_OPACITY
     fields = [column for column in tooltip if column in table.columns]
     if fields:
         encoding["tooltip"] = [alt.Tooltip(f"{c}:{'Q' if pd.api.types.is_float_dtype(table[c]) else 'N'}")
