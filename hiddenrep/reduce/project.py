@@ -329,13 +329,14 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
             yield index, coords, share
         return
     everyone = np.arange(len(request.rows))
-    neighbors = {}  # anchored mode: each frame's hidden neighbours of every point, the last two kept
+    neighbors = {}  # anchored mode: hidden neighbours of every point, by frame (the current one kept for the next)
     for index in range(start, total):
         began = time.perf_counter()
         anchoring = None
         if mode == "anchored" and previous is not None:
             for i in (index - 1, index):
-                neighbors.setdefault(i, quality.neighbor_sets(hidden(i), everyone))
+                if i not in neighbors:
+                    neighbors[i] = quality.neighbor_sets(hidden(i), everyone)
             anchoring = _anchoring(previous.astype(np.float64), neighbors[index - 1], neighbors[index],
                                    request.params["anchor_power"])
             neighbors.pop(index - 1)
