@@ -31,7 +31,7 @@ def _fade_on(at: AppTest, tiny_run) -> AppTest:
     next(t for t in at.toggle if t.label == FADE_LABEL).set_value(True).run()
     neighborhood_task(tiny_run.path.parent, tiny_run.id, tuple(c.name for c in tiny_run.checkpoints)).result()
     deadline = time.time() + 60
-    while not any("f0" in r for r in _rows(_spec(at.run()))):
+    while not any("faded0" in r for r in _rows(_spec(at.run()))):
         assert not at.exception, at.exception
         assert time.time() < deadline
         time.sleep(0.3)
@@ -44,7 +44,7 @@ def _check_faded(spec: dict, tiny_run) -> None:
     rows = _rows(spec)
     change = neighborhood_change(tiny_run, [c.name for c in tiny_run.checkpoints])
     by_id = dict(zip(tiny_run.examples()["example_id"], change.T))
-    faded = np.array([[r[f"f{t}"] for t in range(len(change))] for r in rows], dtype=bool)
+    faded = np.array([[r[f"faded{t}"] for t in range(len(change))] for r in rows], dtype=bool)
     expected = np.array([by_id[r["example_id"]] <= 0.2 for r in rows])
     expected[:, 0] = False
     assert (faded == expected).all() and faded.any() and not faded.all()
@@ -53,7 +53,7 @@ def _check_faded(spec: dict, tiny_run) -> None:
 
 def test_explore_fades_the_points_the_model_did_not_move(explore, tiny_run):
     at = explore
-    assert not any("f0" in r for r in _rows(_spec(at)))  # off by default
+    assert not any("faded0" in r for r in _rows(_spec(at)))  # off by default
     _check_faded(_spec(_fade_on(at, tiny_run)), tiny_run)
     assert not at.exception and not at.error, (at.exception, at.error)
 

@@ -163,6 +163,8 @@ class TSNE:
             hold = {"callbacks": [pull], "callbacks_every_iters": max(1, self.n_iter // self.anchor_rounds)}
         if self.n_iter:
             embedding = embedding.optimize(self.n_iter, momentum=0.8, **hold)
+            if hold and self.n_iter % hold["callbacks_every_iters"]:  # the frame always ends on a pull
+                embedding[:] = pull_toward(embedding, anchor, weights)
         self.embedding_ = np.asarray(embedding, dtype=np.float32)
         return self
 
