@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from hiddenrep.ui import state
 from hiddenrep.ui.widgets import FADE_LABEL
 
-PAGES = Path(__file__).resolve().parents[1] / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "app_pages"
 
 
 def _spec(at: AppTest) -> dict:
