@@ -55,8 +55,14 @@ search = picks[0].text_input("Track examples containing", placeholder="type word
 if picks[1].button("Track matches", disabled=not search.strip()):
     tracked += [i for i in search_examples(run.id, search) if i not in tracked]
 issues = label_issues_task(store().root, run.id, len(checkpoints))
-if picks[2].button("Track the 10 most suspected mislabels", disabled=not issues.done or run.multilabel):
+issues_failed = issues.done and issues.future.exception() is not None
+if picks[2].button("Track the 10 most suspected mislabels", disabled=not issues.done or issues_failed or run.multilabel):
     tracked += [i for i in suspects(issues.result()) if i not in tracked]
+if not issues.done and not run.multilabel:
+    with picks[2]:  # reruns the page once the scores are ready, which enables the button
+        task_progress(issues, "Scoring label quality")
+elif issues_failed:
+    picks[2].caption(f"No label scores: {issues.future.exception()}")
 trails = picks[3].toggle("Trails", value=True)
 fade_still = picks[4].toggle(FADE_LABEL, help=FADE_HELP)
 if fade_still:
