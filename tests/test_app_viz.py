@@ -303,7 +303,7 @@ def test_a_faded_column_turns_into_opacity():
     per_frame = _table(faded=np.zeros((3, 40), bool))
     transforms = json.dumps(_points_layer(_spec(scatter_chart(per_frame, frame_titles=["a", "b", "c"],
                                                               tween=True)))["transform"])
-    assert "datum['f' + ta]" in transforms and "ease" in transforms
+    assert "datum['faded' + ta]" in transforms and "ease" in transforms
 
 
 def test_a_chosen_class_among_many_is_red_and_the_others_keep_distinct_colours():

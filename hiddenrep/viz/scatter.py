@@ -11,7 +11,7 @@ same spec; change it only together with them):
 - Data: ONE row per example, inline (``datasets``), columns ``example_id`` (string), ``x0, y0, x1, y1, ...``
   (every checkpoint, one shared frame scaled into ``[0, EXTENT]``, the narrower axis centred), optional
   ``color`` (constant) or ``c0, c1, ...`` (per checkpoint), ``ok0, ...`` (1 = the model is right),
-  ``faded`` or ``f0, f1, ...`` (1 = draw faint, e.g. "the model did not move it"; eased while tweening),
+  ``faded`` or ``faded0, faded1, ...`` (1 = draw faint, e.g. "the model did not move it"; eased while tweening),
   plus tooltip columns. Tracked points also carry ``lx0, ly0, ...`` (where their label sits, data units)
   and ``away0, ...`` (1 = the label sits away from its point, joined by a leader line).
 - Top-level params: ``frame`` (stepped, integer, bound to a range input) **or** ``t`` (tweened, continuous
@@ -86,7 +86,7 @@ def scatter_table(coords: np.ndarray, points: pd.DataFrame, *, color: np.ndarray
     for t in range(n_frames):
         columns[f"x{t}"] = scaled[t, :, 0]
         columns[f"y{t}"] = scaled[t, :, 1]
-    for name, prefix, values in (("color", "c", color), ("faded", "f", faded)):
+    for name, prefix, values in (("color", "c", color), ("faded", "faded", faded)):
         if values is None:
             continue
         values = np.asarray(values)
@@ -298,8 +298,8 @@ def _panel(table: pd.DataFrame, clock: _Clock, *, color_title: str, color_type: 
     has_color = per_frame_color or "color" in table.columns
     if per_frame_color:
         calculate["color"] = f"datum['c' + {clock.nearest}]"
-    if "f0" in table.columns:
-        calculate["opacity"] = f"{POINT_OPACITY} + ({FADED_OPACITY - POINT_OPACITY}) * ({clock.now('f')})"
+    if "faded0" in table.columns:
+        calculate["opacity"] = f"{POINT_OPACITY} + ({FADED_OPACITY - POINT_OPACITY}) * ({clock.now('faded')})"
     elif "faded" in table.columns:
         calculate["opacity"] = f"datum.faded ? {FADED_OPACITY} : {POINT_OPACITY}"
     base = alt.Chart(table).transform_calculate(**calculate)
