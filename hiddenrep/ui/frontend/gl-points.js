@@ -11,25 +11,33 @@
 "use strict";
 (function () {
   const VERTEX = `#version 300 es
-    in vec2 a_from; in vec2 a_to; in vec4 a_color; in float a_hidden;
+    in vec2 a_from; in vec2 a_to; in vec4 a_color; in float a_hidden; in float a_code; in float a_fadedFrom; in float a_fadedTo;
     uniform float u_w; uniform vec4 u_map; uniform vec2 u_canvas; uniform float u_size;
+    uniform vec2 u_opacity;          // opacity of a point that is not faded, and of one that is
+    uniform float u_dimmed;          // opacity of a class the legend selection leaves out
+    uniform float u_selected[64];    // per colour code: 1 = selected by the legend (all 1 when nothing is)
+    uniform float u_top; uniform int u_pass;  // the highlighted code: drawn in a second pass, on top
     out vec4 v_color;
     void main() {
+      int code = int(a_code + 0.5);
+      bool on_top = u_top >= 0.0 && abs(a_code - u_top) < 0.5;
+      bool skip = a_hidden > 0.5 || (u_pass == 0 && on_top) || (u_pass == 1 && !on_top);
       vec2 p = mix(a_from, a_to, u_w);
       vec2 px = vec2(p.x * u_map.x + u_map.y, p.y * u_map.z + u_map.w);
-      gl_Position = a_hidden > 0.5 ? vec4(2.0, 2.0, 2.0, 1.0)
-                                   : vec4(px.x / u_canvas.x * 2.0 - 1.0, 1.0 - px.y / u_canvas.y * 2.0, 0.0, 1.0);
+      gl_Position = skip ? vec4(2.0, 2.0, 2.0, 1.0)
+                         : vec4(px.x / u_canvas.x * 2.0 - 1.0, 1.0 - px.y / u_canvas.y * 2.0, 0.0, 1.0);
       gl_PointSize = u_size;
-      v_color = a_color;
+      float opacity = mix(u_opacity.x, u_opacity.y, mix(a_fadedFrom, a_fadedTo, u_w));
+      if (code >= 0 && code < 64 && u_selected[code] < 0.5) opacity = u_dimmed;
+      v_color = vec4(a_color.rgb, a_color.a * opacity);
     }`;
   const FRAGMENT = `#version 300 es
     precision mediump float;
-    in vec4 v_color; uniform float u_opacity; uniform bool u_round;
+    in vec4 v_color; uniform bool u_round;
     out vec4 color;
     void main() {
       if (u_round && length(gl_PointCoord - 0.5) > 0.5) discard;
-      float a = v_color.a * u_opacity;
-      color = vec4(v_color.rgb * a, a);
+      color = vec4(v_color.rgb * v_color.a, v_color.a);
     }`;
 
   function compile(gl, type, source) {
@@ -51,6 +59,15 @@
     };
   })();
 
+  // A Vega expression of the spec (a calculate), evaluated for one datum: Vega's expression language is a
+  // subset of JavaScript; its few functions used by the builder are passed in.
+  const FUNCTIONS = {floor: Math.floor, round: Math.round, min: Math.min, max: Math.max, pow: Math.pow, cos: Math.cos,
+                     PI: Math.PI};
+  function evaluate(expr, datum, signals) {
+    const names = [...Object.keys(FUNCTIONS), ...Object.keys(signals)];
+    return new Function("datum", ...names, `return (${expr});`)(datum, ...Object.values(FUNCTIONS), ...Object.values(signals));
+  }
+
   function frameColumns(columns, prefix) {
     const out = [];
     while (columns[prefix + out.length]) out.push(columns[prefix + out.length]);
@@ -69,12 +86,28 @@
       this.round = mark.type === "circle" || mark.type === "point";
       const area = mark.size ?? 30;
       this.side = mark.type === "square" ? Math.sqrt(area) : 2 * Math.sqrt(area / Math.PI);
-      this.opacity = mark.opacity ?? 0.7;
+      // opacity: the encoding's value (or the mark's); "faded" points get the spec's own opacity expression;
+      // a condition on the "legend" selection dims the classes it leaves out
+      const opacity = enc.opacity || {};
+      this.legendParam = opacity.condition && opacity.condition.param;
+      this.dimmed = this.legendParam ? (opacity.value ?? 0.04) : null;
+      const chosen = this.legendParam ? opacity.condition : opacity;
+      const plain = chosen.value ?? mark.opacity ?? 0.7;
+      const calc = [].concat(layerSpec.transform || []).find(t => t.calculate && t.as === chosen.field);
+      this.fadedColumns = frameColumns(table.columns, "faded");
+      if (!this.fadedColumns.length && table.columns.faded) this.fadedColumns = [table.columns.faded];
+      this.opacity = [plain, plain];
+      if (calc && this.fadedColumns.length) {
+        const signals = {frame: 0, t: 0, ta: 0, tb: 0, ease: 0, nframes: nFrames};
+        const at = v => { const d = {faded: v}; for (let k = 0; k < nFrames; k++) d["faded" + k] = v; return d; };
+        this.opacity = [evaluate(calc.calculate, at(0), signals), evaluate(calc.calculate, at(1), signals)];
+      }
+      this.highlightOn = !!(enc.order && enc.order.field);
       this.tooltipFields = [].concat(enc.tooltip || []).map(t => t.field).filter(f => f && table.columns[f]);
       const columns = table.columns, n = table.n;
       this.xs = frameColumns(columns, "x"); this.ys = frameColumns(columns, "y");
       const transforms = JSON.stringify(layerSpec.transform || []);
-      this.wrongOnly = transforms.includes("'ok' + frame") ? frameColumns(columns, "ok") : null;
+      this.wrongOnly = /'ok' \+/.test(transforms) ? frameColumns(columns, "ok") : null;
 
       this.canvas = document.createElement("canvas");
       this.canvas.className = "gl-points";
@@ -86,8 +119,11 @@
       gl.linkProgram(program);
       if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(gl.getProgramInfoLog(program));
       this.loc = {};
-      for (const name of ["a_from", "a_to", "a_color", "a_hidden"]) this.loc[name] = gl.getAttribLocation(program, name);
-      for (const name of ["u_w", "u_map", "u_canvas", "u_size", "u_opacity", "u_round"]) {
+      for (const name of ["a_from", "a_to", "a_color", "a_hidden", "a_code", "a_fadedFrom", "a_fadedTo"]) {
+        this.loc[name] = gl.getAttribLocation(program, name);
+      }
+      for (const name of ["u_w", "u_map", "u_canvas", "u_size", "u_opacity", "u_round", "u_dimmed", "u_selected",
+                          "u_top", "u_pass"]) {
         this.loc[name] = gl.getUniformLocation(program, name);
       }
       // every frame's positions, interleaved x, y: frame k starts at k * n * 8 bytes
@@ -122,6 +158,13 @@
       });
       this.colorFrames = Math.max(sources.length, 1);
       this.colors = this.buffer(colors);
+      this.colorSources = sources;
+      const codes = new Float32Array(this.colorFrames * n).fill(-1);  // colour codes, for the legend and on-top
+      sources.forEach((column, k) => { if (column.codes) codes.set(column.codes, k * n); });
+      this.codes = this.buffer(codes);
+      const faded = new Float32Array(Math.max(this.fadedColumns.length, 1) * n);
+      this.fadedColumns.forEach((column, k) => { for (let i = 0; i < n; i++) faded[k * n + i] = column[i] ? 1 : 0; });
+      this.faded = this.buffer(faded);
       const hidden = new Float32Array((this.wrongOnly ? this.wrongOnly.length : 1) * n);
       if (this.wrongOnly) this.wrongOnly.forEach((ok, k) => { for (let i = 0; i < n; i++) hidden[k * n + i] = ok[i] ? 1 : 0; });
       this.hidden = this.buffer(hidden);
@@ -153,7 +196,25 @@
       const colorFrame = Math.min(Math.round(t), this.colorFrames - 1);
       const okFrame = this.wrongOnly ? Math.min(Math.round(t), this.wrongOnly.length - 1) : 0;
       const plot = [ox + Math.min(rx0, rx1), oy + Math.min(ry0, ry1), Math.abs(rx1 - rx0), Math.abs(ry1 - ry0)];
-      return {t, a, b, w, map, colorFrame, okFrame, plot, width: this.view.width(), height: this.view.height()};
+      const fadedA = Math.min(a, Math.max(this.fadedColumns.length - 1, 0)), fadedB = Math.min(b, Math.max(this.fadedColumns.length - 1, 0));
+      // the legend selection (classes shown) and the highlighted class (drawn on top), as colour codes
+      const source = this.colorSources[colorFrame], values = source && source.codes ? source.values : null;
+      let selected = null, top = -1;
+      if (values && this.legendParam) {
+        let store = [];
+        try { store = this.view.data(this.legendParam + "_store") || []; } catch (e) { store = []; }
+        if (store.length) {
+          const chosen = new Set(store.map(tuple => tuple.values[0]));
+          selected = values.slice(0, 64).map(v => chosen.has(v) ? 1 : 0);
+        }
+      }
+      if (values && this.highlightOn) {
+        let highlight = null;
+        try { highlight = this.view.signal("highlight"); } catch (e) { highlight = null; }
+        top = highlight === null || highlight === undefined ? -1 : values.indexOf(highlight);
+      }
+      return {t, a, b, w, map, colorFrame, okFrame, fadedA, fadedB, selected, top, plot,
+              width: this.view.width(), height: this.view.height()};
     }
 
     position(i) {
@@ -225,9 +286,25 @@
       gl.uniform4f(L.u_map, ...s.map);
       gl.uniform2f(L.u_canvas, cssWidth, cssHeight);
       gl.uniform1f(L.u_size, this.side * dpr);
-      gl.uniform1f(L.u_opacity, this.opacity);
+      gl.bindBuffer(gl.ARRAY_BUFFER, this.codes);
+      gl.enableVertexAttribArray(L.a_code);
+      gl.vertexAttribPointer(L.a_code, 1, gl.FLOAT, false, 0, s.colorFrame * n * 4);
+      gl.bindBuffer(gl.ARRAY_BUFFER, this.faded);
+      gl.enableVertexAttribArray(L.a_fadedFrom);
+      gl.vertexAttribPointer(L.a_fadedFrom, 1, gl.FLOAT, false, 0, s.fadedA * n * 4);
+      gl.enableVertexAttribArray(L.a_fadedTo);
+      gl.vertexAttribPointer(L.a_fadedTo, 1, gl.FLOAT, false, 0, s.fadedB * n * 4);
+      gl.uniform2f(L.u_opacity, this.opacity[0], this.opacity[1]);
+      gl.uniform1f(L.u_dimmed, this.dimmed ?? 0);
+      const selected = new Float32Array(64).fill(1);
+      if (s.selected) s.selected.forEach((v, k) => { selected[k] = v; });
+      gl.uniform1fv(L.u_selected, selected);
+      gl.uniform1f(L.u_top, s.top);
       gl.uniform1i(L.u_round, this.round ? 1 : 0);
-      gl.drawArrays(gl.POINTS, 0, n);
+      for (const pass of s.top >= 0 ? [0, 1] : [-1]) {  // the highlighted class last, as the spec's order says
+        gl.uniform1i(L.u_pass, pass);
+        gl.drawArrays(gl.POINTS, 0, n);
+      }
     }
 
     finish() { this.gl.finish(); }
@@ -235,7 +312,7 @@
     destroy() {
       cancelAnimationFrame(this.raf);
       const gl = this.gl;
-      for (const b of [this.positions, this.colors, this.hidden]) gl.deleteBuffer(b);
+      for (const b of [this.positions, this.colors, this.hidden, this.codes, this.faded]) gl.deleteBuffer(b);
       const lose = gl.getExtension("WEBGL_lose_context");
       if (lose) lose.loseContext();
       this.canvas.remove();
