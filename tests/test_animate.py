@@ -118,10 +118,11 @@ def test_html_is_self_contained(coords, tmp_path):
 
 def test_spec_scales_all_checkpoints_into_one_frame(coords):
     spec = animation_spec(coords, None)
-    values = pd.DataFrame(spec["data"]["values"])
+    points = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "square")
+    values = pd.DataFrame(spec["datasets"][points["data"]["name"]])
     xs = values[[f"x{t}" for t in range(4)]].to_numpy()
     ys = values[[f"y{t}" for t in range(4)]].to_numpy()
     assert min(xs.min(), ys.min()) == 0 and max(xs.max(), ys.max()) == 1000  # shared extent, not per frame
-    assert spec["params"][0]["bind"]["max"] == 3
+    assert {p["name"]: p for p in spec["params"]}["t"]["bind"]["max"] == 3
     single = animation_spec(coords[:1], None)  # one checkpoint still makes a valid (still) spec
-    assert "x1" in single["data"]["values"][0]
+    assert "x1" in next(iter(single["datasets"].values()))[0]

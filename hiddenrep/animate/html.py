@@ -1,10 +1,9 @@
 """A single self-contained HTML file that plays the tweened animation offline.
 
-The Vega-Lite spec carries every checkpoint's coordinates in wide columns (``x0, y0, x1, ...``) and
-a time parameter ``t``; the position at ``t`` is eased between columns ``floor(t)`` and
-``floor(t) + 1`` by a Vega expression, so playing and scrubbing never leave the browser. Vega,
-Vega-Lite and vega-embed are inlined from the copies vendored in ``hiddenrep/ui/frontend`` (no
-registry package ships current standalone builds; see README), so the file needs no network.
+The chart is the app's own scatter (:func:`hiddenrep.viz.tween_scatter`: legend, zoom, tracked letters,
+the same marks), so the file shows what the Animate page shows. Vega, Vega-Lite and vega-embed are
+inlined from the copies vendored in ``hiddenrep/ui/frontend`` (no registry package ships current
+standalone builds; see README), so the file needs no network.
 """
 
 from __future__ import annotations
@@ -14,19 +13,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import altair as alt
 import numpy as np
 import pandas as pd
 
 from .tween import EASINGS, check_coords
 
-EXTENT = 1000.0
 _JS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
-# The same curves as tween.ease, as Vega expressions of the fraction ``f``.
-_EASE_EXPR = {
-    "linear": "f",
-    "cubic": "f < 0.5 ? 4 * f * f * f : 1 - pow(-2 * f + 2, 3) / 2",
-    "sine": "(1 - cos(PI * f)) / 2",
-}
 
 
 def vendored_js_dir() -> Path:
@@ -34,58 +27,38 @@ def vendored_js_dir() -> Path:
 
 
 def animation_spec(coords, points: pd.DataFrame | None = None, *, color: str | None = None,
-                   marks: dict[int, str] | None = None, easing: str = "cubic", size: int = 560,
-                   point_size: float = 16) -> dict:
+                   marks: dict[int, str] | None = None, titles: Sequence[str] | None = None, easing: str = "cubic",
+                   size: int = 560, color_domain: Sequence | None = None) -> dict:
     """Vega-Lite spec of the tweened scatter. ``points``: one row per point (columns become tooltips);
     ``color``: a column of ``points`` to colour by; ``marks``: {row: "A", ...} lettered points."""
+    from ..viz import scatter_table, tween_scatter
+
     coords = check_coords(coords)
     if easing not in EASINGS:
         raise ValueError(f"easing must be one of {EASINGS}, got {easing!r}.")
     n_checkpoints, n_points, _ = coords.shape
+    titles = list(titles) if titles is not None else [f"checkpoint {i}" for i in range(n_checkpoints)]
+    if len(titles) != n_checkpoints:
+        raise ValueError(f"titles needs one caption per checkpoint ({n_checkpoints}), got {len(titles)}.")
     if n_checkpoints == 1:
-        coords = np.concatenate([coords, coords])  # one checkpoint still plays (standing still)
+        coords, titles = np.concatenate([coords, coords]), titles * 2  # one checkpoint still plays (standing still)
     points = pd.DataFrame(index=range(n_points)) if points is None else points.reset_index(drop=True)
     if len(points) != n_points:
         raise ValueError(f"coords hold {n_points} points per checkpoint but points has {len(points)} rows.")
     if color is not None and color not in points.columns:
         raise ValueError(f"color {color!r} is not a column of points; columns: {list(points.columns)}.")
-    low = coords.reshape(-1, 2).min(0)
-    span = float((coords.reshape(-1, 2).max(0) - low).max()) or 1.0
-    scaled = np.round((coords - low) / span * EXTENT, 1)  # one shared frame: no per-checkpoint rescaling
-    table = points.copy()
-    for t in range(len(coords)):
-        table[f"x{t}"], table[f"y{t}"] = scaled[t, :, 0], scaled[t, :, 1]
-    table["mark"] = [(marks or {}).get(row, "") for row in range(n_points)]
-    last = len(coords) - 1
-    axis = {"type": "quantitative", "axis": None, "scale": {"domain": [0, EXTENT], "nice": False, "zero": False}}
-    encoding = {"x": {"field": "x", **axis}, "y": {"field": "y", **axis}}
-    tooltip = [{"field": c} for c in points.columns][:6]
-    dots = {"mark": {"type": "circle", "size": point_size, "opacity": 0.85},
-            "encoding": {**encoding, **({"tooltip": tooltip} if tooltip else {}),
-                         **({"color": {"field": color, "type": "nominal"}} if color else {})}}
-    letters = {"transform": [{"filter": "datum.mark != ''"}],
-               "layer": [{"mark": {"type": "circle", "size": point_size * 6, "stroke": "#222", "strokeWidth": 2,
-                                   "fill": None}, "encoding": encoding},
-                         {"mark": {"type": "text", "dx": 10, "dy": -10, "fontWeight": "bold", "fontSize": 14},
-                          "encoding": {**encoding, "text": {"field": "mark"}}}]}
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "width": size, "height": size, "padding": 10,
-        "data": {"values": json.loads(table.to_json(orient="records"))},
-        "params": [
-            {"name": "t", "value": 0, "bind": {"input": "range", "min": 0, "max": max(n_checkpoints - 1, 0),
-                                               "step": 0.01, "name": "checkpoint "}},
-            {"name": "i", "expr": f"min(floor(t), {last - 1})"},
-            {"name": "f", "expr": "t - i"},
-            {"name": "e", "expr": _EASE_EXPR[easing]},
-        ],
-        "transform": [
-            {"calculate": "datum['x' + i] * (1 - e) + datum['x' + (i + 1)] * e", "as": "x"},
-            {"calculate": "datum['y' + i] * (1 - e) + datum['y' + (i + 1)] * e", "as": "y"},
-        ],
-        "layer": [dots, letters] if marks else [dots],
-        "config": {"view": {"stroke": None}},
-    }
+    points = points.copy()
+    if "example_id" not in points.columns:
+        points.insert(0, "example_id", [str(row) for row in range(n_points)])
+    points["example_id"] = points["example_id"].astype(str)
+    table = scatter_table(coords, points, color=None if color is None else points[color].to_numpy())
+    marks = dict(sorted((marks or {}).items()))
+    tracked = [points["example_id"].iloc[row] for row in marks]
+    chart = tween_scatter(table, frame_titles=[str(t) for t in titles], color_title=color or "label",
+                          color_domain=color_domain, tooltip=[c for c in points.columns if c != "example_id"][:6],
+                          tracked=tracked, track_labels=list(marks.values()), easing=easing, width=size, height=size)
+    with alt.data_transformers.disable_max_rows():
+        return chart.to_dict()
 
 
 _PAGE = """<!doctype html>
@@ -97,7 +70,6 @@ _PAGE = """<!doctype html>
   body {{ font-family: sans-serif; font-size: 14px; margin: 12px; }}
   #controls {{ display: flex; gap: 10px; align-items: center; margin-bottom: 6px; flex-wrap: wrap; }}
   #controls button {{ border: 1px solid #bbb; border-radius: 6px; background: #fff; padding: 2px 10px; }}
-  #caption {{ font-weight: bold; min-width: 8em; }}
 </style>
 {scripts}
 </head>
@@ -107,23 +79,18 @@ _PAGE = """<!doctype html>
   <label>speed <select id="speed"><option value="0.5">0.5</option><option value="1" selected>1</option>
     <option value="2">2</option><option value="4">4</option></select> checkpoints/s</label>
   <label><input id="loop" type="checkbox" checked> loop</label>
-  <span id="caption"></span>
 </div>
 <div id="scrub"></div>
 <div id="vis"></div>
 <script>
 "use strict";
 const spec = {spec};
-const titles = {titles};
-const last = titles.length - 1;
+const last = spec.params.find((p) => p.name === "t").bind.max;
 window.hiddenrepStats = {{frames: 0}};
 vegaEmbed("#vis", spec, {{renderer: "canvas", actions: false, bind: "#scrub"}}).then(({{view}}) => {{
   window.hiddenrepView = view;
-  const button = document.getElementById("play"), caption = document.getElementById("caption");
+  const button = document.getElementById("play");
   let playing = false, before = null;
-  const show = (t) => {{ caption.textContent = titles[Math.round(t)]; }};
-  view.addSignalListener("t", (_, t) => show(t));
-  show(0);
   function tick(now) {{
     if (!playing) return;
     if (before !== null) {{
@@ -164,20 +131,17 @@ def _json(value) -> str:
 
 def export_html(path: str | os.PathLike, coords, points: pd.DataFrame | None = None, *,
                 titles: Sequence[str] | None = None, color: str | None = None, marks: dict[int, str] | None = None,
-                easing: str = "cubic", title: str = "hiddenrep animation", size: int = 560) -> Path:
+                easing: str = "cubic", title: str = "hiddenrep animation", size: int = 560,
+                color_domain: Sequence | None = None) -> Path:
     """Write one HTML file with the player (play/pause, speed, loop, scrubber) that works with no network."""
-    coords = check_coords(coords)
-    titles = list(titles) if titles is not None else [f"checkpoint {i}" for i in range(len(coords))]
-    if len(titles) != len(coords):
-        raise ValueError(f"titles needs one caption per checkpoint ({len(coords)}), got {len(titles)}.")
+    spec = animation_spec(coords, points, color=color, marks=marks, titles=titles, easing=easing, size=size,
+                          color_domain=color_domain)
     folder = vendored_js_dir()
     missing = [name for name in _JS if not (folder / name).exists()]
     if missing:
         raise FileNotFoundError(f"The vendored {', '.join(missing)} are missing from {folder}; reinstall hiddenrep.")
     scripts = "\n".join(_script((folder / name).read_text("utf-8")) for name in _JS)
-    spec = animation_spec(coords, points, color=color, marks=marks, easing=easing, size=size)
-    page = _PAGE.format(title=title.replace("<", "&lt;"), scripts=scripts, spec=_json(spec),
-                        titles=_json([str(t) for t in titles]))
+    page = _PAGE.format(title=title.replace("<", "&lt;"), scripts=scripts, spec=_json(spec))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

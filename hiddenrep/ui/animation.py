@@ -42,8 +42,7 @@ def tween_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str
                tracked: tuple[str, ...] = (), trails: bool = False, easing: str = "cubic") -> dict:
     """The tweened scatter of the ``n_ready`` frames projected so far (JSON + key) and what the page shows
     beside it. ``tracked`` example ids are lettered A, B, C…; ``trails`` draws their paths."""
-    from ..viz import scatter_table
-    from ..viz.tween import tween_scatter
+    from ..viz import scatter_table, tween_scatter
 
     run = open_run(run_id)
     proj = _frames(run_id, checkpoints, method, mode)
@@ -56,9 +55,8 @@ def tween_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str
     titles = [by_name[name].label for name in proj.checkpoints]
     known = set(points["example_id"])
     tracked = tuple(i for i in tracked if i in known)
-    chart = tween_scatter(table, frame_titles=titles, color_title=color.title, color_type=color.kind,
-                          color_domain=color.domain, color_scheme=color.scheme, tooltip=tooltip, tracked=tracked,
-                          trails=trails, easing=easing)
+    chart = tween_scatter(table, frame_titles=titles, tooltip=tooltip, tracked=tracked, trails=trails, easing=easing,
+                          **color.chart_options())
     spec, key = spec_json(chart)
     return {"spec": spec, "key": key, "n_points": len(points), "checkpoints": list(proj.checkpoints),
             "titles": titles, "tracked": list(tracked)}
@@ -66,7 +64,7 @@ def tween_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str
 
 def tracked_table(run_id: str, tracked: list[str]) -> pd.DataFrame:
     """The tracked examples with their letters, in order (for the table beside the animation)."""
-    from ..viz.tween import track_letters
+    from ..viz import track_letters
 
     examples = open_run(run_id).examples().set_index("example_id")
     tracked = [i for i in tracked if i in examples.index]
@@ -117,14 +115,15 @@ def export_task(run_id: str, checkpoints: tuple[str, ...], method: str, mode: st
             xy, rows, names = coords, np.arange(coords.shape[1]), list(titles or [])
         examples = run.examples().iloc[rows].reset_index(drop=True)
         position = {example_id: row for row, example_id in enumerate(examples["example_id"])}
-        from ..viz.tween import track_letters
+        from ..viz import track_letters
 
         marks = {position[i]: letter for i, letter in zip(tracked, track_letters(len(tracked))) if i in position}
         path = export_path(run_id, kind, tag or f"{method}-{mode}-{len(checkpoints)}-{len(tracked)}")
         if kind == "html":
             points = examples[["example_id", "text", "label_name"]].rename(columns={"label_name": "label"})
             report(0, 1)
-            export_html(path, xy, points, titles=names, color="label", marks=marks, title=f"{run_id} ({method})")
+            export_html(path, xy, points, titles=names, color="label", marks=marks, title=f"{run_id} ({method})",
+                        color_domain=None if run.multilabel else run.class_names)
             report(1, 1)
             return path
         colors = None if run.multilabel else examples["label"].to_numpy().astype(np.int64)
@@ -214,8 +213,7 @@ def compare_spec(run_a: str, run_b: str, method: str, mode: str) -> dict:
 def transition_spec(run_a: str, run_b: str, method: str, easing: str = "cubic") -> dict:
     """A's final layout → B's final layout, B aligned onto A (Procrustes), as a tweened scatter."""
     from ..compare import joint_projection
-    from ..viz import scatter_table
-    from ..viz.tween import tween_scatter
+    from ..viz import scatter_table, tween_scatter
 
     a, b = open_run(run_a), open_run(run_b)
     joint = joint_projection(a, b, method=method)
@@ -279,17 +277,16 @@ def _word_color(examples: pd.DataFrame, by: str) -> dict:
         if by == name and column in examples.columns:
             flags = examples[column].astype(bool).to_numpy()
             return {"color": np.where(flags, name, "other"), "color_type": "nominal", "color_title": name,
-                    "color_domain": (name, "other")}
+                    "color_domain": (name, "other"), "highlight": name}
     return {"color": examples["label_name"].to_numpy(), "color_type": "nominal", "color_title": "word class",
-            "color_domain": tuple(WORD_CLASSES)}
+            "color_domain": tuple(WORD_CLASSES), "highlight": "profane" if "profane" in WORD_CLASSES else None}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def words_spec(words_id: str, checkpoints: tuple[str, ...], method: str, mode: str, *, color_by: str = "word class",
                tracked: tuple[str, ...] = (), trails: bool = True) -> dict:
     """The tweened scatter of a words run (one point per word), coloured by lexicon, ``tracked`` words lettered."""
-    from ..viz import scatter_table
-    from ..viz.tween import tween_scatter
+    from ..viz import scatter_table, tween_scatter
 
     run = open_run(words_id)
     proj = _frames(words_id, checkpoints, method, mode)

@@ -121,7 +121,7 @@ def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: s
     shows beside it. Raises LookupError when no point passes the filters.
     """
     from ..reduce import cached_frames
-    from ..viz import epoch_scatter, scatter_table
+    from ..viz import scatter_chart, scatter_table
     from .scatter import spec_json
 
     run = open_run(run_id)
@@ -142,9 +142,7 @@ def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: s
     by_name = {c.name: c for c in run.checkpoints}
     metrics = proj.metrics.reset_index(drop=True)
     titles = [_frame_title(by_name[name].label, metrics.iloc[t]) for t, name in enumerate(proj.checkpoints)]
-    chart = epoch_scatter(table, frame_titles=titles, color_title=color.title, color_type=color.kind,
-                          color_domain=color.domain, color_scheme=color.scheme, tooltip=tooltip,
-                          wrong_only=wrong_only)
+    chart = scatter_chart(table, frame_titles=titles, tooltip=tooltip, wrong_only=wrong_only, **color.chart_options())
     spec, key = spec_json(chart)
     return {"spec": spec, "key": key, "metrics": metrics, "n_points": int(keep.sum()),
             "checkpoints": list(proj.checkpoints)}

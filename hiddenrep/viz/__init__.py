@@ -1,8 +1,12 @@
-"""Chart builders: pure functions returning Altair charts (Vega-Lite specs). No streamlit, no torch."""
+"""Chart builders: pure functions returning Altair charts (Vega-Lite specs). No streamlit, no torch.
+
+Every scatter (Explore, Animate, Compare, Words, the HTML export) comes from :func:`scatter_chart`.
+"""
 
 from .colors import COLOR_BY, Coloring, color_options, coloring
 from .curves import frame_quality, training_curves
-from .scatter import EXTENT, epoch_scatter, n_frames_of, scatter_table
+from .scatter import (EXTENT, epoch_scatter, n_frames_of, place_labels, scatter_chart, scatter_table, track_letters,
+                      tween_scatter)
 
 __all__ = ["COLOR_BY", "EXTENT", "Coloring", "color_options", "coloring", "epoch_scatter", "frame_quality", "n_frames_of",
-           "scatter_table", "training_curves"]
+           "place_labels", "scatter_chart", "scatter_table", "track_letters", "training_curves", "tween_scatter"]

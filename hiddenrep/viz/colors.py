@@ -29,7 +29,8 @@ def color_options(run) -> tuple[str, ...]:
 class Coloring:
     """Colour values for :func:`hiddenrep.viz.scatter_table` plus how to draw them.
 
-    ``values``: (n,) or (n_frames, n); ``correct``: (n_frames, n) bool.
+    ``values``: (n,) or (n_frames, n); ``correct``: (n_frames, n) bool; ``highlight``: the value of the
+    chosen class (a multi-label run's one class, "wrong"), drawn red and on top.
     """
 
     values: np.ndarray
@@ -38,6 +39,12 @@ class Coloring:
     title: str
     domain: tuple | None
     scheme: str = "viridis"
+    highlight: str | None = None
+
+    def chart_options(self) -> dict:
+        """The colour arguments of :func:`hiddenrep.viz.scatter_chart`."""
+        return {"color_title": self.title, "color_type": self.kind, "color_domain": self.domain,
+                "color_scheme": self.scheme, "highlight": self.highlight}
 
 
 def coloring(run, checkpoints: Sequence[str], rows: np.ndarray, color_by: str, *, class_name: str | None = None,
@@ -63,28 +70,31 @@ def coloring(run, checkpoints: Sequence[str], rows: np.ndarray, color_by: str, *
         given = examples[f"label:{class_name}"].to_numpy().astype(bool)
         display = np.array([f"not {class_name}", class_name])
         label_values, domain = display[given.astype(int)], tuple(display)
+        chosen = class_name
     else:
         given = examples["label"].to_numpy()
         display = np.asarray(names, dtype=object)
         label_values, domain = display[given], tuple(names)
+        chosen = None
     if not has_predictions(run):
         if color_by not in HIDDEN_ONLY:
             raise LookupError(f"Run {run.id} has no predictions, so it can only be coloured by {HIDDEN_ONLY}.")
         correct = np.ones((len(checkpoints), len(rows)), bool)
         if color_by == "neighbourhood change":
             return _neighborhood(run, checkpoints, rows, neighborhood, correct)
-        return Coloring(label_values, correct, NOMINAL, "true label", domain)
+        return Coloring(label_values, correct, NOMINAL, "true label", domain, highlight=chosen)
     preds = np.stack([run.load(c, "pred")[rows] for c in checkpoints])
     predicted = preds[..., j].astype(bool) if run.multilabel else preds
     pred_values = display[predicted.astype(int)]
     correct = predicted == given[None, :]
 
     if color_by == "true label":
-        return Coloring(label_values, correct, NOMINAL, "true label", domain)
+        return Coloring(label_values, correct, NOMINAL, "true label", domain, highlight=chosen)
     if color_by == "prediction":
-        return Coloring(pred_values, correct, NOMINAL, "prediction", domain)
+        return Coloring(pred_values, correct, NOMINAL, "prediction", domain, highlight=chosen)
     if color_by == "correct":
-        return Coloring(np.where(correct, *CORRECT_DOMAIN), correct, NOMINAL, "prediction is", CORRECT_DOMAIN)
+        return Coloring(np.where(correct, *CORRECT_DOMAIN), correct, NOMINAL, "prediction is", CORRECT_DOMAIN,
+                        highlight="wrong")
     if color_by == "loss":
         loss = np.stack([run.load(c, "loss")[rows] for c in checkpoints]).astype(np.float64)
         high = float(np.quantile(loss, 0.99)) or 1.0

@@ -7,46 +7,42 @@ and the ``focus`` param rings the same example_id in both (the linked selection)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
 
-from .scatter import EXTENT
+from .scatter import _checked, _Clock, _panel, _top
 
 
 def compare_scatter(table_a: pd.DataFrame, table_b: pd.DataFrame, *, frame_titles: Sequence[str],
                     names: tuple[str, str] = ("A", "B"), color_domain: Sequence | None = None,
                     focus: str | None = None, start_frame: int = -1, width: int = 380, height: int = 380,
                     point_size: float = 12) -> alt.HConcatChart:
-    """Side-by-side epoch scatters of runs A and B (``color`` column: the label) with a shared slider."""
-    n_frames = len(frame_titles)
+    """Side-by-side panels of :func:`hiddenrep.viz.scatter_chart` for runs A and B (``color`` column: the label).
+
+    One ``frame`` slider, one ``pick`` and one ``legend`` selection for both panels; each panel zooms on
+    its own (``zoom_a``, ``zoom_b``): their layouts are scaled separately.
+    """
     for name, table in zip(names, (table_a, table_b)):
-        if f"x{n_frames - 1}" not in table.columns or f"x{n_frames}" in table.columns:
-            raise ValueError(f"table of {name} does not hold {n_frames} frames (x0 … x{n_frames - 1}).")
-    frame = alt.param(name="frame", value=range(n_frames)[start_frame],
-                      bind=alt.binding_range(min=0, max=n_frames - 1, step=1, name="epoch "))
-    params = [frame, alt.param(name="titles", value=list(frame_titles)), alt.param(name="focus", value=focus or "")]
-    scale = alt.Scale(domain=[0, EXTENT], nice=False, zero=False)
-    position = {"x": alt.X("x:Q", scale=scale, axis=None), "y": alt.Y("y:Q", scale=scale, axis=None)}
-    color = alt.Color("color:N", title="label",
-                      scale=alt.Scale(domain=list(color_domain)) if color_domain is not None else alt.Undefined)
-    calculate = {"x": "datum['x' + frame]", "y": "datum['y' + frame]"}
-    panels = []
-    for side, (name, table) in enumerate(zip(names, (table_a, table_b))):
-        points = (alt.Chart(table).transform_calculate(**calculate).transform_calculate(frame="frame")
-                  .mark_square(size=point_size, opacity=0.75)
-                  .encode(**position, color=color, tooltip=["text:N", "label:N", "example_id:N"])
-                  .add_params(alt.selection_point(name=f"pick{side}", fields=["example_id"], on="click")))
-        ring = (alt.Chart(table).transform_filter("datum.example_id === focus").transform_calculate(**calculate)
-                .mark_point(size=260, strokeWidth=3, color="black", filled=False).encode(**position))
-        title = alt.Chart(alt.Data(values=[{}])).mark_text(
-            align="left", baseline="bottom", fontWeight="bold", fontSize=12, dy=-6,
-            text=alt.ExprRef(f"{_quote(name)} + ' · ' + titles[frame]")).encode(x=alt.value(0), y=alt.value(0))
-        panels.append(alt.layer(points, ring, title).properties(width=width, height=height))
-    return (alt.hconcat(*panels).add_params(*params)
-            .properties(usermeta={"embedOptions": {"renderer": "canvas"}})
-            .configure_mark(aria=False).configure_view(stroke=None))
+        try:
+            n_frames, _, _ = _checked(table, frame_titles, (), None)
+        except ValueError as error:
+            raise ValueError(f"run {name}: {error}") from None
+    clock = _Clock(n_frames, tween=False, easing="cubic", start=start_frame)
+    pick = alt.selection_point(name="pick", fields=["example_id", "frame"], on="click")
+    legend = alt.selection_point(name="legend", fields=["color"], bind="legend")
+    panels = [_panel(table, clock, color_title="label", color_type="nominal", color_domain=color_domain,
+                     color_scheme="viridis", highlight=None, tooltip=("text", "label", "example_id"), tracked=[],
+                     labels=[], trails=False, wrong_only=False, width=width, height=height, point_size=point_size,
+                     title_prefix=_quote(name) + " + ' · ' + ", pick=pick, legend=legend, zoom_name=f"zoom_{side}")
+              for side, name, table in zip("ab", names, (table_a, table_b))]
+    params = [*clock.params, alt.param(name="titles", value=list(frame_titles)),
+              alt.param(name="focus", value=focus or "")]
+    with warnings.catch_warnings():  # Altair says it merged the panels' pick and legend: that is the point
+        warnings.filterwarnings("ignore", message="Automatically deduplicated selection parameter")
+        return _top(alt.hconcat(*panels), params)
 
 
 def _quote(text: str) -> str:
