@@ -48,18 +48,18 @@ def test_fifty_thousand_points_scrub_play_zoom_and_click(tmp_path, browser):
         assert "play" in frame.locator("#play").inner_text()
 
         domain = frame.evaluate(f"{api}.state().domain")
-        box = frame.locator("#vis canvas:not(.gl-points)").bounding_box()
-        center = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}  # in the frame
+        box = frame.locator("#vis canvas:not(.gl-points)").bounding_box()  # in page coordinates
         offset = frame.frame_element().bounding_box()
-        page.mouse.move(offset["x"] + center["x"], offset["y"] + center["y"])
+        center = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}
+        page.mouse.move(center["x"], center["y"])
         page.mouse.wheel(0, -400)  # zoom in: the spec's scales change, the GL points follow them
         frame.wait_for_function(f"(d) => JSON.stringify({api}.state().domain) !== JSON.stringify(d)", arg=domain,
                                 timeout=10_000)
         zoomed = frame.evaluate(f"{api}.state().domain")
         assert zoomed[1] - zoomed[0] < domain[1] - domain[0]
 
-        expected = frame.evaluate(f"{api}.idAt({center['x']}, {center['y']})")
+        expected = frame.evaluate(f"{api}.idAt({center['x'] - offset['x']}, {center['y'] - offset['y']})")
         assert expected is not None
-        page.mouse.click(offset["x"] + center["x"], offset["y"] + center["y"])
+        page.mouse.click(center["x"], center["y"])
         page.get_by_text(f"Neighbours of {expected}").wait_for(timeout=60_000)
         page.close()
