@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 N = 50_000
 
 
-def _scatter(page, timeout_ms=180_000):
+def _scatter(page, timeout_ms=300_000):
     """The component frame once it has drawn every checkpoint (frames arrive one by one)."""
     page.wait_for_function(
         """() => [...document.querySelectorAll('iframe')].some(f => {
