@@ -1,12 +1,14 @@
 # Two entry points, each sets itself up from this project's own files:
-#   make run   -> venv, install, start the app on the built-in default dataset
-#   make test  -> venv, install, run the whole test suite
+#   make run   -> venv, install, start the app on the built-in default dataset (trains it on first start)
+#   make test  -> venv, install, Debian packages the tests read (when missing), the whole test suite
+# `make run ARGS="--server.port 8600"` passes options to streamlit.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ARGS ?=
 
-.PHONY: setup run test bench clean
+.PHONY: setup system-packages run test bench clean
 
 setup: $(STAMP)
 
@@ -17,10 +19,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
 
-run: setup
-	$(BIN)/streamlit run streamlit_app.py
+# Chromium (browser tests) and dataset-fashion-mnist, via apt-get only when missing.
+system-packages:
+	scripts/system-packages.sh
 
-test: setup
+run: setup
+	$(BIN)/streamlit run streamlit_app.py $(ARGS)
+
+test: setup system-packages
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -1,6 +1,6 @@
 """Bench page for bench/animate.py: N synthetic points × 10 checkpoints in the Animate page's tweened scatter.
 
-    ?n=5000  — the same component, spec builder and easing as pages/animate.py; the bench presses play.
+    ?n=5000  — the same component, spec builder and easing as app_pages/animate.py; the bench presses play.
 """
 
 import numpy as np

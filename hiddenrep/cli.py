@@ -1,8 +1,9 @@
-"""Command line: ``hiddenrep train | runs | datasets | project | import | export | app | issues``."""
+"""Command line: ``hiddenrep train | runs | delete | datasets | project | import | export | app | issues``."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -33,12 +34,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         if event.kind == "step":
             bar.update(1)
             bar.set_postfix(loss=f"{event.loss:.3f}", refresh=False)
+        elif event.kind == "wait":
+            bar.write(event.message)
         elif event.kind == "checkpoint" and event.metrics:
             acc = event.metrics.get("validation_acc")
             bar.write(f"checkpoint epoch {event.epoch:g}: validation accuracy {acc:.3f}" if acc is not None
                       else f"checkpoint epoch {event.epoch:g}")
 
     store = RunStore(args.runs_dir)
+    started = time.time()
     try:
         run = train(config, data, store=store, callbacks=[show], retrain=args.retrain, record_words=args.words)
     except KeyboardInterrupt:
@@ -48,21 +52,34 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 130
     bar.close()
     final = run.checkpoints[-1].metrics.get("validation_acc") if run.checkpoints else None
+    reused = run.manifest.get("created_at", 0) < started and not args.retrain
     print(f"run {run.id}: {run.status}, {len(run.checkpoints)} checkpoints"
-          + (f", validation accuracy {final:.3f}" if final is not None else ""))
+          + (f", validation accuracy {final:.3f}" if final is not None else "")
+          + (" (reused: this exact run was already recorded)" if reused else ""))
     print(f"stored in {run.path}")
     return 0
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    runs = RunStore(args.runs_dir).list()
-    if not runs:
-        print(f"No runs in {RunStore(args.runs_dir).root}. Make one with: hiddenrep train --dataset movie-sentences")
+    store = RunStore(args.runs_dir)
+    runs, damaged = store.scan()
+    if not runs and not damaged:
+        print(f"No runs in {store.root}. Make one with: hiddenrep train --dataset movie-sentences")
         return 0
     print(f"{'run':48} {'status':12} {'ckpts':>5} {'val acc':>8}")
     for run in runs:
         acc = run.checkpoints[-1].metrics.get("validation_acc") if run.checkpoints else None
         print(f"{run.id:48} {run.status:12} {len(run.checkpoints):>5} {'' if acc is None else f'{acc:.3f}':>8}")
+    for bad in damaged:
+        print(f"{bad.id:48} {'damaged':12} {'':>5} {'':>8}  {bad.reason}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    store = RunStore(args.runs_dir)
+    for run_id in args.run_ids:
+        store.delete(run_id)
+        print(f"deleted run {run_id} from {store.root}")
     return 0
 
 
@@ -93,15 +110,25 @@ def cmd_project(args: argparse.Namespace) -> int:
     return 0
 
 
+def _epochs(text: str) -> list[float]:
+    try:
+        epochs = [float(e) for e in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--epochs {text!r}: give comma-separated numbers, one per file (e.g. 0,1,2).") from None
+    if not all(math.isfinite(e) for e in epochs):
+        raise ValueError(f"--epochs {text!r}: every epoch must be a finite number (not nan or inf).")
+    return epochs
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from .io import import_run
 
     run = import_run(
         args.files[0] if len(args.files) == 1 else args.files, store=RunStore(args.runs_dir), run_id=args.run_id,
         metadata=args.metadata,
-        epochs=[float(e) for e in args.epochs.split(",")] if args.epochs else None,
+        epochs=_epochs(args.epochs) if args.epochs else None,
         class_names=args.class_names.split(",") if args.class_names else None, name=args.name,
-        max_bytes=int(args.max_mb * 2**20), probe=not args.no_probe, overwrite=args.overwrite,
+        max_bytes=int(args.max_mb * 2**20), max_total_bytes=int(args.max_total_mb * 2**20), probe=not args.no_probe, overwrite=args.overwrite,
         progress=lambda message: print(message, file=sys.stderr),
     )
     print(f"run {run.id}: {len(run.checkpoints)} checkpoints of {run.load(0, 'hidden').shape[1]}-dim vectors, "
@@ -140,7 +167,9 @@ def cmd_app(args: argparse.Namespace) -> int:
     if args.headless:
         command += ["--server.headless", "true"]
     print(f"hiddenrep app on {runs_dir.resolve()} at http://localhost:{args.port}", file=sys.stderr)
-    return subprocess.run(command, env={**os.environ, "HIDDENREP_RUNS": str(runs_dir.resolve())}).returncode
+    # cwd: Streamlit reads the checkout's .streamlit/config.toml (offline: no usage statistics) from there.
+    return subprocess.run(command, cwd=app.parent,
+                          env={**os.environ, "HIDDENREP_RUNS": str(runs_dir.resolve())}).returncode
 
 
 def cmd_issues(args: argparse.Namespace) -> int:
@@ -192,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     _runs_dir_option(runs)
     runs.set_defaults(func=cmd_runs)
 
+    delete = commands.add_parser("delete", help="delete runs (damaged ones too; not one a live process writes)")
+    delete.add_argument("run_ids", nargs="+", metavar="RUN")
+    _runs_dir_option(delete)
+    delete.set_defaults(func=cmd_delete)
+
     datasets = commands.add_parser("datasets", help="list built-in datasets and whether each is cached")
     datasets.set_defaults(func=cmd_datasets)
 
@@ -218,8 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--class-names", help="comma-separated class names (integer labels index into them)")
     imports.add_argument("--name", default="imported", help="dataset name shown in the app")
     imports.add_argument("--max-mb", type=float, default=512, help="largest file accepted, in MiB")
+    imports.add_argument("--max-total-mb", type=float, default=4096,
+                         help="largest import accepted (all files, zip members unpacked), in MiB")
     imports.add_argument("--no-probe", action="store_true", help="skip the linear-probe predictions")
-    imports.add_argument("--overwrite", action="store_true", help="replace a run with the same id")
+    imports.add_argument("--overwrite", action="store_true",
+                         help="replace a run with the same id (the old one stays until the new one is complete)")
     _runs_dir_option(imports)
     imports.set_defaults(func=cmd_import)
 

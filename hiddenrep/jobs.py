@@ -56,10 +56,14 @@ class TrainingJob:
             return ""
 
     def run_id(self) -> str | None:
-        """The run this job writes: the manifest carrying its pid, or the id the CLI printed (reused run)."""
+        """The run this job writes: the manifest carrying its pid, or the id the CLI printed (reused run).
+
+        A words run (``<run>.words``, written by the same process) is its companion, never the job's run.
+        """
         store = RunStore(self.runs_dir)
         for run in store.list():
-            if run.manifest.get("pid") == self.pid and run.manifest.get("created_at", 0) >= self.started_at - 1:
+            if (run.manifest.get("pid") == self.pid and run.manifest.get("created_at", 0) >= self.started_at - 1
+                    and not run.manifest.get("words_of")):
                 return run.id
         found = _FINAL_LINE.findall(self.log())
         return found[-1] if found else None
@@ -67,6 +71,11 @@ class TrainingJob:
     def run(self) -> Run | None:
         run_id = self.run_id()
         return RunStore(self.runs_dir).open(run_id) if run_id else None
+
+    def last_message(self) -> str | None:
+        """The CLI's latest line before training starts (e.g. which package the data is fetched from)."""
+        lines = [line.strip() for line in re.split(r"[\r\n]", self.log()) if line.strip()]
+        return lines[-1] if lines else None
 
     def steps(self) -> tuple[int, int] | None:
         """(done, total) optimiser steps from the CLI's progress bar, once it has started."""
@@ -116,16 +125,46 @@ def get_job(pid: int) -> TrainingJob | None:
     return _JOBS.get(pid)
 
 
+def jobs_for(runs_dir: str | os.PathLike) -> list[TrainingJob]:
+    """Every job this server started on ``runs_dir``, oldest first, whichever browser session started it.
+
+    hiddenrep is a local tool: the jobs belong to the runs directory, not to a browser tab, so a reload
+    (a new session) still shows them.
+    """
+    root = Path(runs_dir).resolve()
+    return [job for job in _JOBS.values() if job.runs_dir.resolve() == root]
+
+
+_FIRST_RUN_TRIED: set[Path] = set()
+
+
+def start_first_run(runs_dir: str | os.PathLike, **options) -> TrainingJob | None:
+    """Train ``options`` when ``runs_dir`` holds no run yet: once per server process and directory, so a
+    first run that fails or is deleted is reported, not restarted on every page view. None when not started."""
+    root = Path(runs_dir).resolve()
+    with _LOCK:
+        if root in _FIRST_RUN_TRIED or RunStore(root).list():
+            return None
+        _FIRST_RUN_TRIED.add(root)
+        return start_training(root, **options)
+
+
 @dataclass(eq=False)
 class Task:
     """Work on the worker threads; ``progress`` is (done, total) when the work reports it."""
 
+    key: tuple
     future: Future
     progress: tuple[int, int] = (0, 0)
 
     @property
     def done(self) -> bool:
         return self.future.done()
+
+    @property
+    def error(self) -> BaseException | None:
+        """What the work raised, once it is done; None while it runs or when it succeeded."""
+        return self.future.exception() if self.future.done() else None
 
     def result(self):
         """The work's result; raises what the work raised."""
@@ -140,12 +179,13 @@ _LOCK = threading.Lock()
 
 def shared_task(key: tuple, work) -> Task:
     """The task for ``key``: started on first request, then shared by every session asking the same
-    question; one that failed is retried on the next request. ``work(report)`` gets a progress callback."""
+    question. ``work(report)`` gets a progress callback. One that failed stays failed, so the page can
+    show its error (rather than a fresh progress bar, forever) until the user asks for :func:`retry`."""
     with _LOCK:
         task = _TASKS.get(key)
-        if task is not None and not (task.done and task.future.exception() is not None):
+        if task is not None:
             return task
-        task = Task(Future())
+        task = Task(key, Future())
 
         def report(done: int, total: int) -> None:
             task.progress = (done, total)
@@ -153,6 +193,13 @@ def shared_task(key: tuple, work) -> Task:
         task.future = _WORKERS.submit(work, report)
         _TASKS[key] = task
         return task
+
+
+def retry(task: Task) -> None:
+    """Forget a failed task, so the next :func:`shared_task` for its key starts the work again."""
+    with _LOCK:
+        if _TASKS.get(task.key) is task and task.error is not None:
+            del _TASKS[task.key]
 
 
 def projection_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...], **options) -> Task:
@@ -164,8 +211,17 @@ def projection_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple
         return project_run(RunStore(runs_dir).open(run_id), checkpoints=list(checkpoints), progress=report,
                            **options)
 
-    key = ("projection", str(Path(runs_dir).resolve()), run_id, tuple(checkpoints), tuple(sorted(options.items())))
+    key = ("projection", *_run_key(runs_dir, run_id), tuple(checkpoints), tuple(sorted(options.items())))
     return shared_task(key, work)
+
+
+def _run_key(runs_dir: str | os.PathLike, run_id: str) -> tuple:
+    """Where and which run: its id plus creation time, so a run replaced under one id is another task."""
+    try:
+        identity = RunStore(runs_dir).open(run_id).identity
+    except (LookupError, ValueError):
+        identity = None  # the task itself then fails with the store's message
+    return str(Path(runs_dir).resolve()), run_id, identity
 
 
 def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...]) -> Task:
@@ -176,7 +232,7 @@ def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tup
 
         return neighborhood_change(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report)
 
-    return shared_task(("neighborhood", str(Path(runs_dir).resolve()), run_id, checkpoints), work)
+    return shared_task(("neighborhood", *_run_key(runs_dir, run_id), checkpoints), work)
 
 
 def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: int) -> Task:
@@ -187,4 +243,4 @@ def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: i
 
         return label_issues(RunStore(runs_dir).open(run_id), checkpoint=n_checkpoints - 1)
 
-    return shared_task(("label_issues", str(Path(runs_dir).resolve()), run_id, n_checkpoints), work)
+    return shared_task(("label_issues", *_run_key(runs_dir, run_id), n_checkpoints), work)

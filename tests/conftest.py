@@ -22,6 +22,13 @@ def _restore_main_module():
     sys.modules["__main__"] = main
 
 
+@pytest.fixture(autouse=True)
+def _no_first_run(monkeypatch):
+    """The app trains the default run on first start in an empty runs directory; tests that open the app
+    on one train only what they ask for (tests of the first start set ``HIDDENREP_FIRST_RUN`` themselves)."""
+    monkeypatch.setenv("HIDDENREP_FIRST_RUN", "off")
+
+
 @pytest.fixture(scope="session")
 def tiny_text():
     return synthetic(n=300, n_classes=3, flip_fraction=0.1, kind="text", seed=0)

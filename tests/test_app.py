@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def test_no_runs_reads_as_help_and_one_click_trains_the_default_run(runs_dir, mo
 
 def test_train_page_shows_the_dataset_and_trains_in_the_background(runs_dir):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception
     dataset = next(s for s in at.selectbox if s.label == "Dataset")
     dataset.set_value("synthetic").run()
@@ -77,7 +78,8 @@ def test_explore_shows_controls_quality_and_suspects(explore, tiny_run):
     assert "4 checkpoints" in _texts(at)  # 300 points × 4 checkpoints
     assert "Click a point" in _texts(at)  # the neighbour table's empty state reads as help
     suspects = at.dataframe[0].value
-    assert suspects["label_issue_score"].is_monotonic_increasing and len(suspects) == 50
+    assert list(suspects.columns)[:4] == ["text", "given label", "predicted", "why suspect"] and len(suspects) == 50
+    assert "quality" not in str(at.dataframe[0].proto)  # no rank score drawn as a progress bar
 
 
 def test_explore_a_picked_example_opens_its_neighbours(explore, tiny_run):
@@ -88,8 +90,10 @@ def test_explore_a_picked_example_opens_its_neighbours(explore, tiny_run):
     at.session_state[state.FRAME] = 1
     at.run()
     assert f"Neighbours of `{example}` at epoch 1" in _texts(at)
-    table = at.dataframe[0].value  # the Neighbours tab comes first
-    assert len(table[table["change"] != "left"]) == 10 and set(table["change"]) <= {"stayed", "joined", "left"}
+    (table,) = [h.proto.body for h in at.get("html") if "hr-neighbours" in h.proto.body]
+    rows = re.findall(r'<tr class="(\w*)" title=', table)
+    assert rows[0] == "itself" and example in table.split("</tr>")[1]  # the clicked example heads the table
+    assert len(rows) - rows.count("left") == 11 and set(rows) <= {"itself", "", "left"} and "None" not in table
 
 
 def test_explore_colours_by_neighbourhood_change_after_its_background_work(explore, tiny_run):

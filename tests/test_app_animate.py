@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from hiddenrep.animate import Frames, frame_times
 from hiddenrep.ui import state
 
-PAGES = Path(__file__).resolve().parents[1] / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "app_pages"
 TIMEOUT = 120
 
 

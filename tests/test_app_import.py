@@ -17,7 +17,7 @@ from hiddenrep.store import RunStore
 from hiddenrep.ui import state
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "import.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "import.py")
 TIMEOUT = 60
 RNG = np.random.default_rng(0)
 N, D = 45, 5
@@ -48,7 +48,7 @@ def runs_dir(tmp_path, monkeypatch):
 @pytest.fixture
 def import_page(runs_dir):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.switch_page("pages/import.py").run()
+    at.switch_page("app_pages/import.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -94,7 +94,9 @@ def test_a_good_upload_becomes_the_selected_run_and_opens_in_explore(import_page
     assert "Imported **my-vectors**: 3 checkpoint(s) of 5-dimensional vectors for 45 examples" in _texts(at)
     # After a page switch AppTest re-runs only the page, not the router with its picker: the page has
     # asked the picker to select the run; a session that runs the router shows it selected.
-    assert at.session_state[state.NEXT_RUN_ID] == "my-vectors"
+    # (Or AppTest did re-run the router, which then selected it already.)
+    asked = at.session_state[state.NEXT_RUN_ID] if state.NEXT_RUN_ID in at.session_state else None
+    assert asked == "my-vectors" or at.session_state[state.RUN_ID] == "my-vectors"
     fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
     fresh.session_state[state.NEXT_RUN_ID] = "my-vectors"
     fresh.run()
@@ -114,7 +116,8 @@ def test_a_malformed_upload_shows_the_library_message_and_leaves_no_run(import_p
     (error,) = at.error
     assert "Nothing was imported" in error.value and str(expected.value) in error.value
     assert not RunStore(runs_dir).exists("broken") and RunStore(runs_dir).list() == []
-    assert not runs_dir.exists() or not any(runs_dir.iterdir())  # no half-written run directory either
+    # no half-written run directory either (the store's .locks folder may stay)
+    assert not runs_dir.exists() or not any(p.name != ".locks" for p in runs_dir.iterdir())
     assert state.IMPORTED not in at.session_state
 
 

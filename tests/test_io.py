@@ -44,7 +44,8 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def nothing_left(store: RunStore) -> bool:
-    return not store.root.exists() or not any(store.root.iterdir())
+    """No run and no temp folder; the store's lock files (``.locks``, see hiddenrep.store) may stay."""
+    return not store.root.exists() or not any(p.name != ".locks" for p in store.root.iterdir())
 
 
 @pytest.fixture
@@ -215,7 +216,8 @@ def _bad_cases(tmp_path) -> dict:
     Boom.marker = tmp_path / "UNPICKLED"
 
     def with_text(order):
-        return pd.DataFrame({"text": np.array(IDS)[order], "d0": VECS[0][order, 0]}).to_csv(index=False).encode()
+        return pd.DataFrame({"text": np.array(IDS)[order], "d0": VECS[0][order, 0],
+                             "d1": VECS[0][order, 1]}).to_csv(index=False).encode()
 
     def projector(config, extra=()):
         return [("projector_config.pbtxt", config.encode()), *extra]

@@ -56,11 +56,23 @@ def test_object_arrays_are_refused(tmp_path):
 
 def test_dead_writer_reads_as_interrupted(tmp_path):
     store = RunStore(tmp_path)
+    code = ("import pandas as pd, sys; from hiddenrep.store import RunStore; "
+            "RunStore(sys.argv[1]).create('r1', examples=pd.DataFrame({'example_id': ['a'], 'split': ['train'], "
+            "'text': ['t'], 'label': [0]}), dataset={'name': 'd', 'class_names': ['a']}, model={}, config={}, seed=0)")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)  # exits without finishing
+    assert store.open("r1").status == INTERRUPTED
+
+
+def test_a_live_reused_pid_does_not_keep_a_run_running(tmp_path):
+    """The writer's lock decides, not its pid: a manifest naming a live process (pid reuse) is interrupted."""
+    store = RunStore(tmp_path)
     writer = make_run(store)
-    assert store.open("r1").status == RUNNING  # this process is alive
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    assert store.open("r1").status == RUNNING  # this process holds the lock
+    writer.lock.release()  # as if the writer died and its pid went to another process (this one)
+    assert store.open("r1").manifest["pid"] == os.getpid() and store.open("r1").status == INTERRUPTED
+    (tmp_path / ".locks" / "r1.lock").unlink()  # no lock file (older runs): pid + process start time decide
     manifest = json.loads((writer.path / "manifest.json").read_text())
-    manifest["pid"] = int(dead.stdout)
+    manifest["process_start"] = (manifest["process_start"] or 0) + 12345
     (writer.path / "manifest.json").write_text(json.dumps(manifest))
     assert store.open("r1").status == INTERRUPTED
 

@@ -141,6 +141,12 @@ def test_words_run_is_reused_made_and_cancelled_with_its_run(glove_config, tiny_
         if event.kind == "step" and event.step == 3:
             cancel.set()
 
-    cancelled = train(glove_config, tiny_text, store=store, record_words=True, retrain=True, callbacks=[stop],
-                      cancel=cancel)
+    kept = train(glove_config, tiny_text, store=store, record_words=True, retrain=True, callbacks=[stop],
+                 cancel=cancel)  # a cancelled retrain keeps the complete run and its words (issue #15)
+    assert kept.status == "complete" and kept.manifest["created_at"] == run.manifest["created_at"]
+    assert words_run(kept).status == "complete"
+    store.delete(words_run(kept).id)
+    store.delete(kept.id)
+    cancel.clear()
+    cancelled = train(glove_config, tiny_text, store=store, record_words=True, callbacks=[stop], cancel=cancel)
     assert cancelled.status == "cancelled" and words_run(cancelled).status == "cancelled"

@@ -173,6 +173,37 @@ def label_issues(run, *, checkpoint: int | str = -1, k: int = 25, metric: str = 
     return frame
 
 
+def explain_issues(frame: pd.DataFrame) -> pd.Series:
+    """Why each row of a :func:`label_issues` frame is suspect, in words, strongest signal first.
+
+    Only the frame's own signals are read: neighbours carrying other labels (``knn_agreement``), a
+    label the model never settled on (``first_epoch_learned``), one it rarely believed (``confidence``),
+    a wavering prediction (``prediction_flips``), cleanlab's verdict and the prediction itself.
+    """
+    def reasons(row) -> str:
+        found = []
+        if row["knn_agreement"] < 0.5:
+            found.append(f"{1 - row['knn_agreement']:.0%} of its nearest neighbours carry another label")
+        if row["prediction"] != row["label"]:
+            found.append(f"the model predicts {row['prediction']}")
+        if pd.isna(row["first_epoch_learned"]):
+            found.append("the model never learned its label")
+        elif row["first_epoch_learned"] > 1:
+            found.append(f"learned only from epoch {row['first_epoch_learned']:g}")
+        if row["confidence"] < 0.3:
+            found.append(f"its label got {row['confidence']:.0%} probability on average during training")
+        if row["prediction_flips"] >= 2:
+            found.append(f"the prediction flipped {row['prediction_flips']} times")
+        if row["cleanlab_issue"]:
+            found.append("cleanlab flags it")
+        if not found:
+            return "ranked low only relative to the others: no single signal stands out"
+        text = "; ".join(found)
+        return text[0].upper() + text[1:]
+
+    return frame.apply(reasons, axis=1) if len(frame) else pd.Series([], dtype=object, index=frame.index)
+
+
 def _prediction_names(pred: np.ndarray, class_names: list[str], multilabel: bool) -> list[str]:
     if multilabel:
         return ["+".join(c for c, on in zip(class_names, row) if on) or "(none)" for row in pred]

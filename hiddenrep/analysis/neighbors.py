@@ -150,13 +150,15 @@ def _top(distances: np.ndarray, k: int) -> np.ndarray:
     return candidates[np.lexsort((candidates, distances[candidates]))][:k]
 
 
-def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str = "cosine") -> pd.DataFrame:
+def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str = "cosine",
+                   include_self: bool = False) -> pd.DataFrame:
     """The ``k`` nearest neighbours of ``example_id`` in the hidden space at ``checkpoint``.
 
     Columns: rank, example_id, text, label, prediction, correct, distance, change. ``change`` is
     "stayed" or "joined" against the previous checkpoint (all "stayed" at the first one); the
     neighbours that "left" follow, with no rank and their distance now. Labels and predictions are
-    class names ('+'-joined sets for multi-label runs).
+    class names ('+'-joined sets for multi-label runs). ``include_self`` puts the example itself first
+    (rank 0, distance 0, change "itself"), so a table reads against what was asked about.
     """
     from .label_quality import _prediction_names
 
@@ -175,20 +177,22 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
     if current.index > 0:
         previous = set(_top(_query(run.load(current.index - 1, "hidden"), row, metric), k).tolist())
     left = np.array(sorted(previous - set(now.tolist()), key=lambda i: (distances[i], i)), dtype=np.int64)
-    rows = np.concatenate([now, left])
+    rows = np.concatenate([[row] if include_self else [], now, left]).astype(np.int64)
     prediction, correct = [None] * len(rows), [None] * len(rows)
     if "pred" in run.array_names(current):  # runs imported without labels have no predictions
         labels = run.labels(examples)[rows]
         pred = np.asarray(run.load(current, "pred"))[rows]
         prediction = _prediction_names(pred, run.class_names, run.multilabel)
         correct = (pred == labels).all(1) if run.multilabel else pred == labels
+    itself = [0] if include_self else []
     return pd.DataFrame({
-        "rank": pd.array(list(range(1, len(now) + 1)) + [None] * len(left), dtype="Int64"),
+        "rank": pd.array(itself + list(range(1, len(now) + 1)) + [None] * len(left), dtype="Int64"),
         "example_id": examples["example_id"].to_numpy()[rows],
         "text": examples["text"].to_numpy()[rows],
         "label": examples["label_name"].to_numpy()[rows],
         "prediction": prediction,
         "correct": correct,
-        "distance": distances[rows],
-        "change": ["stayed" if i in previous else "joined" for i in now] + ["left"] * len(left),
+        "distance": np.where(rows == row, 0.0, distances[rows]),
+        "change": ["itself"] * len(itself) + ["stayed" if i in previous else "joined" for i in now]
+        + ["left"] * len(left),
     })

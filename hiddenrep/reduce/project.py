@@ -129,7 +129,8 @@ def _request(run, method, mode, checkpoints, examples, n_components, random_stat
     rows = _rows(run, examples)
     key = {
         "version": CACHE_VERSION, "run": run.id, "run_created": run.manifest.get("created_at"),
-        "checkpoints": [c.name for c in chosen], "rows": _rows_digest(rows), "method": method, "mode": mode,
+        "checkpoints": [c.name for c in chosen], "inputs": [_input_stamp(run, c) for c in chosen],
+        "rows": _rows_digest(rows), "method": method, "mode": mode,
         "n_components": int(n_components), "random_state": int(random_state), "params": resolved,
         "metrics": {"k": quality.K, "sample": quality.SAMPLE},
         "libraries": {name: version(name) for name in (*_LIBRARIES[method], "scikit-learn")},
@@ -165,6 +166,17 @@ def _rows(run, examples) -> np.ndarray:
     if len(rows) < 3:
         raise ValueError(f"examples selects {len(rows)} rows; a projection needs at least 3.")
     return rows
+
+
+def _input_stamp(run, checkpoint) -> list[int]:
+    """Size and mtime of a checkpoint's hidden array: a rewritten or damaged one misses the cache."""
+    path = Path(run.path) / "checkpoints" / checkpoint.name / "hidden.npy"
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        run.load(checkpoint, "hidden")  # raises the store's message naming the run and checkpoint
+        raise
+    return [int(stat.st_size), int(stat.st_mtime_ns)]
 
 
 def _rows_digest(rows: np.ndarray) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import traceback
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -15,7 +17,8 @@ from torch import nn
 
 from ..data import TRAIN, LabeledData, load_dataset
 from ..models import EMBEDDINGS, HIDDEN_LAYER, build_model
-from ..store import CANCELLED, COMPLETE, FAILED, RUNNING, Run, RunStore, atomic_write_json
+from ..store import CANCELLED, COMPLETE, FAILED, RUNNING, DamagedRunError, Run, RunBusyError, RunStore, \
+    atomic_write_json
 from .recorder import Recorder
 
 
@@ -62,7 +65,8 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class TrainEvent:
-    """What a progress callback receives: ``kind`` is 'start', 'step', 'checkpoint' or 'end'."""
+    """What a progress callback receives: ``kind`` is 'start', 'step', 'checkpoint', 'end', or 'wait'
+    (another process is writing this very run; ``message`` says so)."""
 
     kind: str
     run_id: str
@@ -71,6 +75,7 @@ class TrainEvent:
     total_steps: int
     loss: float | None = None
     metrics: dict | None = None
+    message: str | None = None
 
 
 Callback = Callable[[TrainEvent], None]
@@ -102,8 +107,10 @@ def train(
 
     Checkpoints: before training (epoch 0), each epoch end, and every ``config.every_steps``
     steps. A complete run with the same config is reused unless ``retrain``; a failed, cancelled
-    or interrupted one is replaced. ``cancel`` (a threading.Event) stops at the next step and
-    leaves the run marked cancelled. ``record_words`` (True, or a list of words) also records those
+    or interrupted one is replaced. A retrain keeps the complete run until its successor is complete
+    (cancelled or killed, the old run stays and a cancel returns it). Another process training the
+    same run is waited for and its result reused (a 'wait' event says so). ``cancel`` (a
+    threading.Event) stops at the next step and leaves the run marked cancelled. ``record_words`` (True, or a list of words) also records those
     words' embedding rows at every checkpoint into the companion run ``<run_id>.words`` (see
     :mod:`hiddenrep.words`). Returns the finished :class:`Run`.
     """
@@ -113,17 +120,28 @@ def train(
     if data is None:
         data = load_dataset(config.dataset)
     run_id = config.run_id(data)
-    if store.exists(run_id):
-        existing = store.open(run_id)
-        if existing.status == COMPLETE and not retrain and not (record_words and not store.exists(f"{run_id}.words")):
+    waited = False
+    while True:  # exactly one process writes a run: whoever loses the race waits, then reuses or takes over
+        existing = _existing(store, run_id)
+        if existing is not None and existing.status == COMPLETE and (waited or not retrain) \
+                and not (record_words and not store.exists(f"{run_id}.words")):
             return existing
-        if existing.status == RUNNING:
-            raise RuntimeError(f"Run {run_id} is being trained by process {existing.manifest.get('pid')}; "
-                               "wait for it or cancel it first.")
-    generator = _seed_everything(config.seed)
-    prepared = build_model(config.model, data, hidden=config.hidden, embedding_dim=config.embedding_dim,
-                           max_len=config.max_len, pool=config.pool, dropout=config.dropout,
-                           embeddings=config.embeddings)
+        if existing is not None and existing.status == RUNNING:
+            waited = _wait_for_writer(store, run_id, callbacks, cancel)
+            continue
+        generator = _seed_everything(config.seed)
+        prepared = build_model(config.model, data, hidden=config.hidden, embedding_dim=config.embedding_dim,
+                               max_len=config.max_len, pool=config.pool, dropout=config.dropout,
+                               embeddings=config.embeddings)
+        try:
+            # The run exists from here on; the try below starts at once so a Ctrl-C marks it cancelled.
+            recorder = Recorder.start(store, run_id, prepared.model, data, prepared.inputs, layer=HIDDEN_LAYER,
+                                      config=asdict(config), model_name=config.model, seed=config.seed,
+                                      overwrite=True)
+        except RunBusyError:
+            waited = _wait_for_writer(store, run_id, callbacks, cancel)
+            continue
+        break
     model = prepared.model
     train_index = torch.from_numpy((data.split == TRAIN).nonzero()[0])
     labels = torch.from_numpy(np.asarray(data.labels, dtype=np.int64))
@@ -145,9 +163,6 @@ def train(
             words.record(epoch=epoch, step=step)
         emit("checkpoint", epoch, step, metrics=writer.manifest["checkpoints"][-1]["metrics"])
 
-    # The run exists from here on; the try starts at once so a Ctrl-C at any moment marks it cancelled.
-    recorder = Recorder.start(store, run_id, model, data, prepared.inputs, layer=HIDDEN_LAYER,
-                              config=asdict(config), model_name=config.model, seed=config.seed, overwrite=True)
     writer = recorder.writer
     step = 0
     try:
@@ -181,7 +196,7 @@ def train(
     except (Cancelled, KeyboardInterrupt):
         run = writer.finish(CANCELLED, error=f"cancelled at step {step} of {total}")
         if words is not None:
-            words.finish(CANCELLED, error=run.manifest["error"])
+            words.finish(CANCELLED, error=writer.manifest["error"])
         emit("end", step / steps_per_epoch, step)
         if cancel is None or not cancel.is_set():
             raise
@@ -193,6 +208,29 @@ def train(
         raise
     emit("end", config.epochs, step, metrics=run.checkpoints[-1].metrics)
     return run
+
+
+def _existing(store: RunStore, run_id: str) -> Run | None:
+    """The stored run with this id, or None (a damaged one is replaced like an interrupted one)."""
+    if not store.exists(run_id):
+        return None
+    try:
+        return store.open(run_id)
+    except (DamagedRunError, LookupError):
+        return None
+
+
+def _wait_for_writer(store: RunStore, run_id: str, callbacks: Sequence[Callback], cancel) -> bool:
+    """Block until the process writing ``run_id`` is done (or gone); says so through the callbacks."""
+    lock = store.lock(run_id)
+    message = (f"Run {run_id} is being trained by {lock.holder()} with this exact config; waiting for it, then "
+               "reusing its result (or taking over if it stops).")
+    for callback in callbacks:
+        callback(TrainEvent("wait", run_id, 0, 0, 0, message=message))
+    lock.wait(cancel)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled()
+    return True
 
 
 def _word_recorder(store, run_id, config, data, prepared, record_words):
@@ -214,9 +252,16 @@ def _save_weights(model: nn.Module, directory) -> None:
     """Final weights as safetensors (no pickle); written via a temp name so it is never half there."""
     from safetensors.torch import save_file
 
-    tmp = directory / ".model.safetensors.tmp"
-    save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, str(tmp))
-    tmp.replace(directory / "model.safetensors")
+    import tempfile
+
+    handle, tmp = tempfile.mkstemp(dir=directory, prefix=".model.", suffix=".safetensors")
+    os.close(handle)
+    try:
+        save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, tmp)
+        os.replace(tmp, directory / "model.safetensors")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 __all__ = ["Callback", "Cancelled", "TrainConfig", "TrainEvent", "train"]

@@ -136,9 +136,10 @@ def export_task(run_id: str, checkpoints: tuple[str, ...], method: str, mode: st
 
 
 def export_button(task: jobs.Task, kind: str, label: str) -> None:
-    """The download button of a finished export (or its error)."""
-    if task.future.exception() is not None:
-        st.error(f"The {label} export failed: {task.future.exception()}")
+    """The download button of a finished export (or its error, with Retry)."""
+    from .widgets import task_failed
+
+    if task_failed(task, f"The {label} export"):
         return
     path = task.result()
     st.download_button(f"Download {label} ({path.stat().st_size / 1e6:.1f} MB)", data=path.read_bytes(),

@@ -1,7 +1,8 @@
 """Cached loaders for the pages: small hashable keys in, arrays loaded inside.
 
 Keys include the number of checkpoints a run has, so a run still training gets fresh results as
-checkpoints arrive while finished work stays cached.
+checkpoints arrive while finished work stays cached, and the run's identity (id + creation time), so
+a run replaced under the same id (retrained, re-imported) never gets the old run's results.
 """
 
 from __future__ import annotations
@@ -71,11 +72,16 @@ def example_images(dataset: str) -> dict[str, str]:
     return {str(i): digit_png(x) for i, x in zip(data.ids, data.inputs)}
 
 
+def neighbors(run_id: str, checkpoint: str, example_id: str, k: int = 10, include_self: bool = False) -> pd.DataFrame:
+    return _neighbors(open_run(run_id).identity, run_id, checkpoint, example_id, k, include_self)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def neighbors(run_id: str, checkpoint: str, example_id: str, k: int = 10) -> pd.DataFrame:
+def _neighbors(identity: str, run_id: str, checkpoint: str, example_id: str, k: int,
+               include_self: bool) -> pd.DataFrame:
     from ..analysis import neighbor_table
 
-    return neighbor_table(open_run(run_id), checkpoint, example_id, k=k)
+    return neighbor_table(open_run(run_id), checkpoint, example_id, k=k, include_self=include_self)
 
 
 def frames_ready(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str) -> int:
@@ -114,9 +120,14 @@ def point_colors(run: Run, checkpoints: tuple[str, ...], proj, color_by: str, cl
                     neighborhood=neighborhood)
 
 
+def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, **options) -> dict:
+    """:func:`_scatter_spec`, cached per run identity."""
+    return _scatter_spec(open_run(run_id).identity, run_id, checkpoints, method, mode, n_ready, **options)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *, color_by: str,
-                 class_name: str | None, validation_only: bool, wrong_only: bool, search: str) -> dict:
+def _scatter_spec(identity: str, run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *,
+                  color_by: str, class_name: str | None, validation_only: bool, wrong_only: bool, search: str) -> dict:
     """The epoch-scatter spec (JSON + key) of the ``n_ready`` frames computed so far, plus what the page
     shows beside it. Raises LookupError when no point passes the filters.
     """

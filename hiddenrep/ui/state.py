@@ -2,12 +2,15 @@
 
 RUN_ID = "run_id"  # the run picked in the sidebar, shared by every page
 JOB_PIDS = "job_pids"  # pids of the training jobs this browser session started
+ADOPTED_JOBS = "adopted_jobs"  # of those, the finished ones whose run the sidebar has selected already
 EXAMPLE_ID = "example_id"  # the example whose neighbours are shown
 FRAME = "frame"  # the checkpoint (frame index) the example was picked at
 LAST_CLICK = "last_click"  # the chart click already handled (so a rerun does not replay it)
 ISSUE_PICK = "issue_pick"  # the suspected-mislabel row already handled
 SCATTER = "epoch_scatter"  # the scatter component: its value is the last clicked point
 NEXT_RUN_ID = "next_run_id"  # a run for the picker to select on the next rerun (set after the picker is drawn)
+URL_SHOWN = "url_shown"  # the query parameters this session last wrote to (or read from) the URL
+OPEN_AT_FRAME = "open_at_frame"  # a checkpoint index from a link: the scatter opens on it once
 IMPORTED = "imported_run"  # the run this session imported last (the Import page reports it)
 # Animate, Compare and Words pages
 TRACKED = "tracked"  # example ids followed on the Animate page, lettered A, B, C… in this order

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import streamlit as st
 
 from .. import jobs
 from ..data import DEFAULT_DATASET
-from ..store import COMPLETE, RUNNING, Run
+from ..store import COMPLETE, RUNNING, DamagedRunError, Run, RunNotFoundError
 from . import state
 from .data import store
 
 DEFAULT_RUN = {"dataset": DEFAULT_DATASET, "model": "ffnn", "epochs": 10}
+# Measured with bench/first_start.py (README "Two commands"): what the default run costs, said plainly.
+DEFAULT_RUN_TIME = ("1,320 training steps, measured on 2 CPU cores: about 40 s in all when they are lightly "
+                    "used, about 16 min when a dozen other jobs share them; the first picture (before any "
+                    "training, data fetch included) came after about 20 s even then")
 
 METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
 MODE_LABELS = {"joint-pca": "one PCA basis for all checkpoints", "warm": "warm-started from the previous checkpoint",
@@ -32,20 +39,106 @@ def _run_label(run: Run) -> str:
     return f"{run.id} ({run.status}, {len(run.checkpoints)} checkpoints{shown})"
 
 
+def _runs_signature(runs: list[Run]) -> tuple:
+    return tuple((run.id, run.status) for run in runs)
+
+
+def _adopt_finished_jobs(runs: dict[str, Run]) -> None:
+    """Select the run of a job this session started once that job has finished (once per job)."""
+    adopted = st.session_state.setdefault(state.ADOPTED_JOBS, [])
+    for pid in st.session_state.get(state.JOB_PIDS, []):
+        job = jobs.get_job(pid)
+        if job is None or job.running or pid in adopted:
+            continue
+        adopted.append(pid)
+        if job.run_id() in runs:
+            st.session_state[state.NEXT_RUN_ID] = job.run_id()
+
+
 def run_picker() -> Run | None:
-    """Sidebar select box over the store's runs (newest first); the choice is shared by every page."""
-    runs = {run.id: run for run in store().list()}
+    """Sidebar select box over the store's runs (newest first); the choice is shared by every page.
+
+    It watches the store: a run that appears or changes status (finished, failed) redraws the app, and
+    a run this session trained is selected when it finishes. Damaged runs are listed under the picker
+    with their reason and cannot be chosen. A chosen run whose arrays turn out damaged stops the page
+    with a message saying which checkpoint and what to do; every other run keeps working.
+    """
+    readable, damaged = store().scan()
+    _watch_runs(_runs_signature(readable))
+    runs = {run.id: run for run in readable}
+    if damaged:
+        with st.sidebar.expander(f"{len(damaged)} damaged run{'s' * (len(damaged) != 1)}", icon=":material/warning:"):
+            for bad in damaged:
+                st.caption(f"**{bad.id}**: damaged. {bad.reason}")
     if not runs:
-        st.sidebar.caption(f"No runs yet in `{store().root}`.")
+        training = any(job.running for job in session_jobs())
+        st.sidebar.caption(f"The first run is training into `{store().root}`…" if training
+                           else f"No runs yet in `{store().root}`.")
+        st.session_state.pop(state.RUN_ID, None)
         return None
     ids = list(runs)
+    _adopt_finished_jobs(runs)
     if st.session_state.get(state.NEXT_RUN_ID) in runs:  # a page asked for a new run (e.g. just imported)
         st.session_state[state.RUN_ID] = st.session_state.pop(state.NEXT_RUN_ID)
     if st.session_state.get(state.RUN_ID) not in runs:
         st.session_state[state.RUN_ID] = ids[0]
     chosen = st.sidebar.selectbox("Run", ids, key=state.RUN_ID, format_func=lambda i: _run_label(runs[i]))
     st.sidebar.caption(f"Runs directory: `{store().root}`")
+    try:
+        runs[chosen].refresh().check()  # headers only: cheap, and damage is named here, not deep in a chart
+    except RunNotFoundError:
+        st.warning(f"Run `{chosen}` was just deleted or replaced; pick a run in the sidebar.")
+        st.session_state.pop(state.RUN_ID, None)
+        st.stop()
+    except (DamagedRunError, LookupError) as error:
+        st.error(f"{error}", icon=":material/broken_image:")
+        st.stop()
     return runs[chosen]
+
+
+def _watch_runs(shown: tuple) -> None:
+    @st.fragment(run_every=2.0)
+    def watch() -> None:
+        if _runs_signature(store().list()) != shown:
+            st.rerun(scope="app")
+
+    with st.sidebar:
+        watch()
+
+
+def first_run_options() -> dict | None:
+    """What the app trains on first start in an empty runs directory: the default run, unless
+    ``$HIDDENREP_FIRST_RUN`` is ``off`` or a JSON object of other train options (tests use a tiny one)."""
+    setting = os.environ.get("HIDDENREP_FIRST_RUN", "").strip()
+    if setting.lower() == "off":
+        return None
+    return json.loads(setting) if setting else dict(DEFAULT_RUN)
+
+
+def first_start() -> None:
+    """On an empty runs directory, start training the default run in the background (once per server)."""
+    options = first_run_options()
+    if options is None:
+        return
+    job = jobs.start_first_run(store().root, **options)
+    if job is not None:
+        st.session_state.setdefault(state.JOB_PIDS, []).append(job.pid)
+
+
+def wait_for_first_run() -> bool:
+    """While a job trains into an empty store: say so and redraw the app when its run appears. True then."""
+    if not any(job.running for job in session_jobs()):
+        return False
+    st.info("**Training the first run.** Its first checkpoint (before any training) is drawn here as soon as "
+            "it is recorded, and every epoch after it; the panel above shows the progress.")
+
+    @st.fragment(run_every=1.0)
+    def watch() -> None:
+        if store().list() or not any(job.running for job in session_jobs()):
+            st.rerun(scope="app")
+
+    watch()
+    return True
 
 
 def start_job(**options) -> jobs.TrainingJob:
@@ -59,8 +152,8 @@ def no_runs_help() -> None:
     """The empty state: what a run is and two ways to make one."""
     st.info(
         "**No runs yet.** A run is one model trained on one dataset with the hidden representation of "
-        "every example recorded at every checkpoint. Make one here (about 10 s for the default), on the "
-        "**Train** page, or in a terminal: `hiddenrep train --dataset movie-sentences --model ffnn`."
+        "every example recorded at every checkpoint. Make one here (the default: " + DEFAULT_RUN_TIME
+        + "), on the **Train** page, or in a terminal: `hiddenrep train --dataset movie-sentences --model ffnn`."
     )
     if st.button("Train the default run (movie-sentences, ffnn, 10 epochs)", type="primary"):
         start_job(**DEFAULT_RUN)
@@ -68,9 +161,8 @@ def no_runs_help() -> None:
 
 
 def session_jobs() -> list[jobs.TrainingJob]:
-    """The training jobs this browser session started that this server still knows."""
-    found = [jobs.get_job(pid) for pid in st.session_state.get(state.JOB_PIDS, [])]
-    return [job for job in found if job is not None]
+    """The training jobs this server started on the runs directory (any tab's: a reload keeps them)."""
+    return jobs.jobs_for(store().root)
 
 
 def job_panel(job: jobs.TrainingJob) -> None:
@@ -94,7 +186,8 @@ def _job_body(job: jobs.TrainingJob, *, polling: bool) -> None:
             if steps and steps[1]:
                 left.progress(steps[0] / steps[1], text=f"Training {title}: step {steps[0]} of {steps[1]}")
             else:
-                left.progress(0.0, text=f"Preparing {title}: loading data and building the model…")
+                doing = job.last_message() or "loading data and building the model"
+                left.progress(0.0, text=f"Preparing {title}: {doing}…")
             if right.button("Cancel", key=f"cancel-{job.pid}"):
                 job.cancel()
         elif job.error():
@@ -107,7 +200,7 @@ def _job_body(job: jobs.TrainingJob, *, polling: bool) -> None:
             st.warning(f"Run `{run.id}` ended as **{run.status}** ({run.manifest.get('error') or 'no error'}).")
         else:
             st.warning(f"Training {title} stopped before creating a run (exit code {job.returncode}).")
-        if run is not None and run.checkpoints:
+        if run is not None and run.checkpoints and run.checkpoints[-1].metrics:
             st.altair_chart(training_curves(run.metrics(), width=200, height=140), width="content")
     if polling and not job.running:
         st.rerun(scope="app")  # once: redraw the page (and the run picker) without polling
@@ -142,6 +235,31 @@ def task_progress(task: jobs.Task, label: str, *, rerun_when=None) -> None:
     show()
 
 
+def task_failed(task: jobs.Task, what: str) -> bool:
+    """Show a failed task's error, with a Retry button that starts the work again; True when it failed.
+
+    A failed task stays failed (:func:`hiddenrep.jobs.shared_task`), so the error stays on screen
+    instead of a progress bar that restarts on every rerun.
+    """
+    if task.error is None:
+        return False
+    st.error(f"{what} failed: {task.error}")
+    if st.button("Retry", key=f"retry-{abs(hash(task.key))}", icon=":material/refresh:"):
+        jobs.retry(task)
+        st.rerun()
+    return True
+
+
+def wait_for_task(task: jobs.Task, label: str, what: str, slot=None) -> None:
+    """Until ``task`` has succeeded: its progress (or its error and Retry) in ``slot``, and stop the page."""
+    with slot if slot is not None else st.container():
+        if not task.done:
+            task_progress(task, label)
+            st.stop()
+        if task_failed(task, what):
+            st.stop()
+
+
 def wait_for_colours(run: Run, checkpoints: tuple[str, ...], color_by: str, slot) -> None:
     """Start the background work a colouring needs; until it is done, show its progress in ``slot`` and stop."""
     if color_by == "label-issue score":
@@ -152,13 +270,7 @@ def wait_for_colours(run: Run, checkpoints: tuple[str, ...], color_by: str, slot
                        "Finding every point's hidden-space neighbours at each checkpoint")
     else:
         return
-    if not task.done:
-        with slot:
-            task_progress(task, label)
-        st.stop()
-    if task.future.exception() is not None:
-        slot.error(f"Cannot colour by {color_by}: {task.future.exception()}")
-        st.stop()
+    wait_for_task(task, label, f"Colouring by {color_by}", slot)
 
 
 def remember_pick(example_id: str | None, frame: int | None = None) -> None:
@@ -170,9 +282,17 @@ def remember_pick(example_id: str | None, frame: int | None = None) -> None:
         st.session_state.pop(state.FRAME, None)
 
 
+def take_clicks() -> None:
+    """Adopt a click in any page's epoch scatter before the page runs (the router calls this), so the URL
+    and the page links written before the page draws already name the clicked example."""
+    for key in (state.SCATTER, state.COMPARE_SCATTER):
+        take_click(key)
+
+
 def take_click(key: str) -> None:
     """Adopt the scatter's newest click (the component's value under ``key``) as the picked example."""
     click = st.session_state.get(key)
     if click and click.get("clicked_at") != st.session_state.get(state.LAST_CLICK):
         st.session_state[state.LAST_CLICK] = click["clicked_at"]
+        st.session_state.pop(state.OPEN_AT_FRAME, None)  # the user moved on from the link's checkpoint
         remember_pick(click["example_id"], click["frame"])

@@ -15,7 +15,7 @@ from hiddenrep.ui.animation import (
     words_spec,
 )
 from hiddenrep.ui.data import open_run, store
-from hiddenrep.ui.widgets import job_panel, session_jobs, start_job, task_progress
+from hiddenrep.ui.widgets import job_panel, session_jobs, start_job, wait_for_task
 
 SEED_WORDS = ("food", "ramen", "pork")
 TEXT_DATASETS = [name for name, info in DATASETS.items() if info.modality == "text"]  # the seed's story: "food" drifts toward "ramen" and "pork"
@@ -50,9 +50,8 @@ if len(words.checkpoints) < 2:
     st.stop()
 checkpoints = tuple(c.name for c in words.checkpoints)
 task = projection_task(store().root, words.id, checkpoints, method="pca", mode="joint-pca")
-if not task.done:
-    task_progress(task, f"Projecting {len(checkpoints)} checkpoints of {words.examples().shape[0]} words")
-    st.stop()
+wait_for_task(task, f"Projecting {len(checkpoints)} checkpoints of {words.examples().shape[0]} words",
+              "The PCA projection of the words")
 
 tracked = st.session_state.setdefault(state.WORDS_TRACKED, [])
 if not tracked and not st.session_state.get(state.LAST_TRACK_CLICK, {}).get("words-seeded"):

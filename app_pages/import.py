@@ -38,7 +38,7 @@ imported = st.session_state.get(state.IMPORTED)
 if imported is not None and store().exists(imported):
     st.success(f"Imported **{imported}**: {run_summary(open_run(imported))} It is now the selected run.")
     if st.button("Open it in Explore", type="primary", icon=":material/scatter_plot:"):
-        st.switch_page("pages/explore.py")
+        st.switch_page("app_pages/explore.py")
 
 import_tab, export_tab = st.tabs(["Import vectors", "Export a run"])
 with import_tab:
@@ -77,7 +77,8 @@ with import_tab:
                              epochs=parse_epochs(epochs), class_names=parse_names(class_names),
                              name=name.strip() or "imported", max_bytes=limit * 2**20, probe=probe,
                              progress=import_progress(progress))
-        except (ValueError, FileExistsError) as error:  # InvalidImportError is a ValueError
+        except (ValueError, FileExistsError, RuntimeError) as error:  # InvalidImportError is a ValueError; a
+            # RuntimeError: the runs directory is unusable, or another process writes this run id
             progress.empty()
             st.error(f"**Nothing was imported.** {error}", icon=":material/error:")
         else:

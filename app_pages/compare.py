@@ -22,7 +22,9 @@ from hiddenrep.ui.widgets import (
     session_jobs,
     start_job,
     take_click,
+    task_failed,
     task_progress,
+    wait_for_task,
 )
 from hiddenrep.viz.compare import separation_chart
 
@@ -56,10 +58,8 @@ except ValueError as error:
 
 tasks = [projection_task(store().root, run.id, names, method="pca", mode="joint-pca")
          for run, names in ((run_a, checkpoints_a), (run_b, checkpoints_b))]
-waiting = [task for task in tasks if not task.done]
-if waiting:
-    task_progress(waiting[0], "Projecting both runs with PCA")
-    st.stop()
+for task in tasks:
+    wait_for_task(task, "Projecting both runs with PCA", "The PCA projection")
 
 side_by_side, transition, figures = st.tabs(["Side by side", "A → B transition", "Which separates better"])
 with side_by_side:
@@ -84,8 +84,8 @@ with figures:
     scores = compare_task(run_a.id, run_b.id)
     if not scores.done:
         task_progress(scores, "kNN accuracy, silhouette and neighbourhood agreement per epoch")
-    elif scores.future.exception() is not None:
-        st.error(f"Could not compare the runs: {scores.future.exception()}")
+    elif task_failed(scores, "Comparing the runs"):
+        pass
     else:
         names = (f"A ({run_a.manifest['model']['name']})", f"B ({run_b.manifest['model']['name']})")
         st.markdown(verdict(scores.result(), names))

@@ -16,8 +16,7 @@ from hiddenrep.ui.animation import (
     tween_view,
 )
 from hiddenrep.ui.data import open_run, store
-from hiddenrep.ui.widgets import (no_runs_help, projection_controls, running_notice, task_progress,
-                                 wait_for_colours)
+from hiddenrep.ui.widgets import no_runs_help, projection_controls, running_notice, wait_for_colours, wait_for_task
 from hiddenrep.viz import color_options
 
 EASINGS = {"ease in and out": "cubic", "linear (as the seed)": "linear", "sine": "sine"}
@@ -43,13 +42,8 @@ easing = EASINGS[controls[3].selectbox("Motion", list(EASINGS))]
 
 checkpoints = tuple(c.name for c in run.checkpoints)
 task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
-if task.done and task.future.exception() is not None:
-    progress_slot.error(f"The {method.upper()} projection failed: {task.future.exception()}")
-    st.stop()
-if not task.done:
-    with progress_slot:
-        task_progress(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}")
-    st.stop()
+wait_for_task(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
+              f"The {method.upper()} projection", progress_slot)
 wait_for_colours(run, checkpoints, color_by, progress_slot)
 
 # Which points to follow: clicked in the chart, found by text, or the most suspected mislabels.

@@ -5,10 +5,13 @@ import streamlit as st
 from hiddenrep.jobs import label_issues_task, projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run, scatter_spec, store
+from hiddenrep.ui.links import open_at_linked_frame
 from hiddenrep.ui.scatter import epoch_scatter_view
+from hiddenrep.ui.tables import neighbour_html, suspects_table
 from hiddenrep.ui.transfer import run_downloads, table_download
 from hiddenrep.ui.widgets import (job_panel, no_runs_help, projection_controls, remember_pick, running_notice,
-                                  session_jobs, take_click, task_progress, wait_for_colours)
+                                  session_jobs, take_click, task_failed, task_progress,
+                                  wait_for_colours, wait_for_first_run)
 from hiddenrep.viz import color_options, frame_quality
 
 st.title("Explore a run")
@@ -21,7 +24,8 @@ with jobs_slot:
             job_panel(job)
 run_id = st.session_state.get(state.RUN_ID)
 if run_id is None:
-    no_runs_help()
+    if not wait_for_first_run():
+        no_runs_help()
     st.stop()
 run = open_run(run_id)
 if not run.checkpoints:
@@ -45,11 +49,12 @@ search = filters[2].text_input("Search text", placeholder="show only examples co
 
 checkpoints = tuple(c.name for c in run.checkpoints)
 task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
-if task.done and task.future.exception() is not None:
-    progress_slot.error(f"The {method.upper()} projection failed: {task.future.exception()}")
-    st.stop()
-ready = len(checkpoints) if task.done else frames_ready(run.id, checkpoints, method, mode)
-if not task.done:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
+done = task.done  # read once: a task that fails fast must not slip between two checks
+with progress_slot:
+    if done and task_failed(task, f"The {method.upper()} projection"):
+        st.stop()
+ready = len(checkpoints) if done else frames_ready(run.id, checkpoints, method, mode)
+if not done:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
     with progress_slot:
         task_progress(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
                       rerun_when=lambda: frames_ready(run.id, checkpoints, method, mode) != ready)
@@ -67,11 +72,12 @@ except LookupError as error:
 take_click(state.SCATTER)  # before drawing, so the chart already rings the clicked point
 chart_column, side = st.columns([3, 2])
 with chart_column:
-    epoch_scatter_view(view["spec"], view["key"], focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER)
+    spec, spec_key = open_at_linked_frame(view["spec"], view["key"])  # a shared link names a checkpoint
+    epoch_scatter_view(spec, spec_key, focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER)
     st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints, "
                f"{method.upper()} ({mode}). Scrubbing and play run in your browser.")
     with st.popover("Download run or projection", icon=":material/download:"):
-        run_downloads(run, projection=(method, mode, checkpoints) if task.done else None)
+        run_downloads(run, projection=(method, mode, checkpoints) if done else None)
 
 neighbours_tab, suspects_tab, quality_tab = side.tabs(["Neighbours", "Suspected mislabels", "Frame quality"])
 with quality_tab:
@@ -79,18 +85,17 @@ with quality_tab:
                "frame is, and how much the hidden space itself moved (hidden change).")
     st.altair_chart(frame_quality(view["metrics"]), width="stretch")
 with suspects_tab:
-    st.caption("Lowest label quality first; pick a row to ring the point and read its neighbours.")
+    st.caption("Most suspect first, and why; pick a row to ring the point and read its neighbours.")
     if not issues.done:
         task_progress(issues, "Scoring label quality")
-    elif issues.future.exception() is not None:
-        st.info(str(issues.future.exception()))
-    else:
-        ranked = issues.result().sort_values("label_issue_score").head(50)[
-            ["example_id", "label_issue_score", "label", "text"]]
+    elif isinstance(issues.error, LookupError):  # a run without labels or predictions: nothing to retry
+        st.info(str(issues.error))
+    elif not task_failed(issues, "Scoring label quality"):
+        ranked = suspects_table(issues.result())
         picked = st.dataframe(ranked, hide_index=True, on_select="rerun", selection_mode="single-row",
-                              key="issues", height=420,
-                              column_config={"label_issue_score": st.column_config.ProgressColumn(
-                                  "quality", min_value=0.0, max_value=1.0, format="%.2f")})
+                              key="issues", height=420, row_height=56,
+                              column_config={"text": st.column_config.TextColumn(width="large"),
+                                             "why suspect": st.column_config.TextColumn(width="large")})
         table_download(issues.result().sort_values("label_issue_score"), "All scores (CSV)",
                        f"{run.id}-label-issues.csv", key="issues-csv")
         rows = picked.selection.rows
@@ -107,15 +112,11 @@ with neighbours_tab:
         frame = min(st.session_state.get(state.FRAME, len(checkpoints) - 1), len(checkpoints) - 1)
         checkpoint = run.checkpoint(checkpoints[frame])
         st.markdown(f"**Neighbours of `{example_id}` at {checkpoint.label}**")
-        table = neighbors(run.id, checkpoint.name, example_id)
-        images = example_images(run.manifest["dataset"]["name"])
-        if images:
-            table.insert(2, "image", table["example_id"].map(images))
-        st.dataframe(table, hide_index=True, width="stretch", height=460,
-                     column_order=[c for c in ("rank", "image", "text", "label", "prediction", "correct", "distance",
-                                               "change", "example_id") if c in table.columns],
-                     column_config={"distance": st.column_config.NumberColumn(format="%.3f"),
-                                    "image": st.column_config.ImageColumn("image"),
-                                    "text": st.column_config.TextColumn(width="medium")})
-        table_download(table.drop(columns="image", errors="ignore"), "Neighbours (CSV)",
+        try:
+            table = neighbors(run.id, checkpoint.name, example_id, include_self=True)
+        except LookupError as error:  # e.g. a link naming an example of another run
+            st.warning(str(error))
+            st.stop()
+        st.html(neighbour_html(table, example_images(run.manifest["dataset"]["name"])))
+        table_download(table[table["change"] != "itself"], "Neighbours (CSV)",
                        f"{run.id}-{checkpoint.name}-neighbours-of-{example_id}.csv", key="neighbours-csv")
