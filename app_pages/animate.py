@@ -16,7 +16,8 @@ from hiddenrep.ui.animation import (
     tween_view,
 )
 from hiddenrep.ui.data import open_run, store
-from hiddenrep.ui.widgets import no_runs_help, projection_controls, running_notice, wait_for_colours, wait_for_task
+from hiddenrep.ui.widgets import (no_runs_help, projection_controls, running_notice, task_progress, wait_for_colours,
+                                 wait_for_task)
 from hiddenrep.viz import color_options
 
 EASINGS = {"ease in and out": "cubic", "linear (as the seed)": "linear", "sine": "sine"}
@@ -54,8 +55,14 @@ search = picks[0].text_input("Track examples containing", placeholder="type word
 if picks[1].button("Track matches", disabled=not search.strip()):
     tracked += [i for i in search_examples(run.id, search) if i not in tracked]
 issues = label_issues_task(store().root, run.id, len(checkpoints))
-if picks[2].button("Track the 10 most suspected mislabels", disabled=not issues.done or run.multilabel):
+issues_failed = issues.done and issues.future.exception() is not None
+if picks[2].button("Track the 10 most suspected mislabels", disabled=not issues.done or issues_failed or run.multilabel):
     tracked += [i for i in suspects(issues.result()) if i not in tracked]
+if not issues.done and not run.multilabel:
+    with picks[2]:  # reruns the page once the scores are ready, which enables the button
+        task_progress(issues, "Scoring label quality")
+elif issues_failed:
+    picks[2].caption(f"No label scores: {issues.future.exception()}")
 trails = picks[3].toggle("Trails", value=True)
 if picks[4].button("Clear", disabled=not tracked):
     tracked.clear()

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from hiddenrep.data import DEFAULT_DATASET
+from hiddenrep.compare.seed import COMPARISON, SEED_COMPARISON, estimate_seconds
 from hiddenrep.jobs import projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.animation import (
     comparable_runs,
     compare_spec,
+    dataset_size,
     compare_task,
     paired_checkpoints,
     transition_spec,
@@ -28,8 +29,6 @@ from hiddenrep.ui.widgets import (
 )
 from hiddenrep.viz.compare import separation_chart
 
-SEED_COMPARISON = [{"dataset": DEFAULT_DATASET, "model": model, "epochs": 10} for model in ("ffnn", "bilstm")]
-
 st.title("Compare two runs")
 for job in session_jobs():
     if job.running:
@@ -41,10 +40,17 @@ if not others:
         no_runs_help()
     st.info("Comparing needs two complete runs on the same dataset: e.g. the seed's feed-forward net against a "
             "BiLSTM, two seeds, or two learning rates. Run A is the run picked in the sidebar.")
-    if st.button(f"Train the seed's comparison (ffnn vs bilstm on {DEFAULT_DATASET}, 10 epochs)", type="primary"):
+    size = dataset_size(COMPARISON["dataset"])
+    minutes = max(1, round(estimate_seconds(size["n_train"], size["n_examples"]) / 60))
+    if st.button(f"Train the seed's comparison (ffnn vs bilstm on {COMPARISON['dataset']}, "
+                 f"{COMPARISON['epochs']} epochs, about {minutes} minute{'s' if minutes > 1 else ''})", type="primary"):
         for options in SEED_COMPARISON:
             start_job(**options)
         st.rerun()
+    st.caption(f"Both models get the same {COMPARISON['epochs']} epochs, batch size {COMPARISON['batch_size']}, "
+               f"learning rate {COMPARISON['lr']:g} and {COMPARISON['max_len']} tokens per sentence, each on one CPU "
+               "thread. The estimate is for 2 free cores; other work on the machine makes it longer. Longer runs: train them on the "
+               "Train page and pick them here.")
     st.stop()
 
 run_a = open_run(run_id)

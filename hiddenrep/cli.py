@@ -23,9 +23,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .data import load_dataset
     from .training import TrainConfig, TrainEvent, train
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)  # two trainings side by side: one thread each, not two spinning
+
     config = TrainConfig(dataset=args.dataset, model=args.model, epochs=args.epochs, hidden=args.hidden,
                          every_steps=args.every_steps, seed=args.seed, batch_size=args.batch_size, lr=args.lr,
-                         embeddings=args.embeddings)
+                         embeddings=args.embeddings, max_len=args.max_len)
     data = load_dataset(args.dataset, progress=lambda message: print(message, file=sys.stderr))
     bar = tqdm(total=0, unit="step", desc=f"{args.model} on {args.dataset}", file=sys.stderr)
 
@@ -44,7 +49,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     store = RunStore(args.runs_dir)
     started = time.time()
     try:
-        run = train(config, data, store=store, callbacks=[show], retrain=args.retrain, record_words=args.words)
+        follow = [w.strip().lower() for w in (args.follow or "").split(",") if w.strip()]
+        run = train(config, data, store=store, callbacks=[show], retrain=args.retrain,
+                    record_words=follow or args.words)
     except KeyboardInterrupt:
         bar.close()
         print("Cancelled: the run is marked cancelled and will be replaced by the next identical train.",
@@ -207,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--hidden", type=int, default=64, help="size of the recorded hidden layer")
     train.add_argument("--every-steps", type=int, default=0, help="also record every K steps")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--max-len", type=int, default=64, help="text models: tokens kept per example")
+    train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default, one per core)")
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--lr", type=float, default=2e-3)
     train.add_argument("--retrain", action="store_true", help="train again even if this exact run is complete")
@@ -214,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="text models: start the token embeddings from GloVe 50-d (glove-50d) or at random")
     train.add_argument("--words", action="store_true",
                        help="text models: also record lexicon words' embedding rows per checkpoint (<run id>.words)")
+    train.add_argument("--follow", default="", metavar="WORD,WORD",
+                       help="with --words (implied): also record these words (the seed's food, ramen, pork, "
+                            "restaurant and table always are, when the vocabulary has them)")
     _runs_dir_option(train)
     train.set_defaults(func=cmd_train)
 

@@ -96,3 +96,20 @@ def test_animate_exports_a_gif_with_progress_then_offers_the_download(animate, t
     with Image.open(path) as gif:
         # every tween step is a frame; Pillow merges the repeated (held) checkpoint frames into longer ones
         assert gif.n_frames == len(frame_times(4, Frames.steps)) and gif.size == Frames.size
+
+
+def test_track_mislabels_waits_for_the_scores_with_progress_then_enables(tiny_run, tmp_path, monkeypatch):
+    import shutil
+
+    from hiddenrep.jobs import label_issues_task
+
+    shutil.copytree(tiny_run.path, tmp_path / tiny_run.id)  # a fresh store: nothing scored yet
+    monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
+    at = open_page("animate.py", tiny_run.id)
+    task = label_issues_task(tmp_path, tiny_run.id, len(tiny_run.checkpoints))
+    button = next(b for b in at.button if b.label.startswith("Track the 10"))
+    if not task.done:  # while scoring, a progress bar that reruns the page when done (it enables the button)
+        assert button.disabled and any("Scoring label quality" in p.proto.text for p in at.get("progress"))
+    task.result()
+    at.run()
+    assert not next(b for b in at.button if b.label.startswith("Track the 10")).disabled

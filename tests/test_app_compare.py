@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -54,3 +55,48 @@ def test_compare_side_by_side_transition_and_figures(two_runs, monkeypatch):
     assert "At epoch 3:" in _texts(at) and "kNN accuracy" in _texts(at) and "neighbourhoods agree" in _texts(at)
     figures = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert len(figures["hconcat"]) == 3  # kNN accuracy, silhouette, agreement
+
+
+def test_the_seeds_comparison_is_short_and_its_estimate_is_shown(tiny_run, tmp_path, monkeypatch):
+    from hiddenrep.compare.seed import SEED_COMPARISON, estimate_seconds
+
+    assert [o["model"] for o in SEED_COMPARISON] == ["ffnn", "bilstm"]
+    assert SEED_COMPARISON[0] | {"model": "bilstm"} == SEED_COMPARISON[1]  # the same settings for both
+    assert all(o["epochs"] <= 3 for o in SEED_COMPARISON)
+    assert 30 < estimate_seconds(8_450, 10_568) < 3 * 60  # a few minutes at most on 2 cores, default dataset
+    shutil.copytree(tiny_run.path, tmp_path / tiny_run.id)
+    monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
+    from streamlit.testing.v1 import AppTest
+    from test_app_animate import PAGES
+
+    at = AppTest.from_file(str(PAGES / "compare.py"), default_timeout=60)
+    at.session_state[state.RUN_ID] = tiny_run.id
+    at.run()
+    button = next(b for b in at.button if "ffnn vs bilstm" in b.label)
+    assert re.search(r"3 epochs, about \d+ minutes?\)", button.label)
+
+
+def test_run_b_defaults_to_the_other_model_and_the_verdict_says_whose_number_is_whose(two_runs, tmp_path,
+                                                                                      monkeypatch):
+    import json as json_
+
+    import pandas as pd
+
+    from hiddenrep.ui.animation import comparable_runs, verdict
+
+    run_a, run_b = two_runs
+    root = tmp_path / "runs"
+    shutil.copytree(run_a.path.parent, root)
+    lstm_id = "synthetic-bilstm-copy"  # the same arrays under another model's name, older than run B
+    shutil.copytree(root / run_a.id, root / lstm_id)
+    manifest = json_.loads((root / lstm_id / "manifest.json").read_text())
+    manifest.update(run_id=lstm_id, created_at=0.0, model={**manifest["model"], "name": "bilstm"})
+    (root / lstm_id / "manifest.json").write_text(json_.dumps(manifest))
+    monkeypatch.setenv("HIDDENREP_RUNS", str(root))
+    assert comparable_runs(run_a.id) == [lstm_id, run_b.id]  # another model first, though older
+    table = pd.DataFrame({"epoch": [3.0], "knn_accuracy_a": [0.812], "knn_accuracy_b": [0.845],
+                          "silhouette_a": [0.101], "silhouette_b": [0.093], "agreement": [0.4]})
+    sentence = verdict(table, ("A (ffnn)", "B (bilstm)"))
+    assert "kNN accuracy 0.812 (A (ffnn)) vs 0.845 (B (bilstm))" in sentence
+    assert "silhouette 0.101 (A (ffnn)) vs 0.093 (B (bilstm))" in sentence
+    assert "kNN accuracy favours **B (bilstm)**, silhouette favours **A (ffnn)**" in sentence

@@ -97,7 +97,13 @@ def test_coloring_reads_per_checkpoint_values_from_a_run(tiny_run):
 
 def test_training_curves_and_frame_quality(tiny_run):
     spec = training_curves(tiny_run.metrics()).to_dict()
-    assert len(spec["hconcat"]) == 2
+    assert [panel["encoding"]["y"]["title"] for panel in spec["vconcat"]] == ["loss", "accuracy"]  # one wide
+    assert {panel["width"] for panel in spec["vconcat"]} == {170}  # + axis: fits a job card
+    x = spec["vconcat"][1]["encoding"]["x"]
+    assert x["axis"]["format"] == "d" and x["axis"]["tickMinStep"] == 1  # "1", not "1.000000"
+    assert spec["vconcat"][0]["encoding"]["color"]["legend"]["orient"] == "top"
+    between = training_curves(tiny_run.metrics().assign(epoch=lambda m: m["epoch"] / 2)).to_dict()
+    assert between["vconcat"][0]["encoding"]["x"]["axis"]["format"] == "~g"
     quality = pd.DataFrame({"checkpoint": ["0000", "0001"], "trustworthiness": [0.9, 0.95], "knn_kept": [0.5, 0.6],
                             "jitter": [0.0, 0.1], "hidden_change": [0.0, 0.2]})
     values = frame_quality(quality).to_dict()["datasets"]

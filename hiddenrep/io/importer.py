@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import TRAIN, VALIDATION, LabeledData, split_for
+from ..data.base import SPLIT_NAMES
 from ..store import INTERRUPTED, Run, RunStore, validate_run_id
 from .projector import CONFIG_NAME, parse_config
 from .readers import (
@@ -33,8 +34,7 @@ from .readers import (
 )
 
 Source = str | os.PathLike | tuple | InputFile
-SPLIT_NAMES = {"train": TRAIN, "validation": VALIDATION, "val": VALIDATION, "valid": VALIDATION,
-               "dev": VALIDATION, "test": VALIDATION}
+
 UNLABELED = "unlabeled"
 _EPOCH = re.compile(r"epoch[\s_-]*(\d+(?:\.\d+)?)", re.IGNORECASE)
 _STEP = re.compile(r"step[\s_-]*(\d+)", re.IGNORECASE)

@@ -110,8 +110,9 @@ def train(
     or interrupted one is replaced. A retrain keeps the complete run until its successor is complete
     (cancelled or killed, the old run stays and a cancel returns it). Another process training the
     same run is waited for and its result reused (a 'wait' event says so). ``cancel`` (a
-    threading.Event) stops at the next step and leaves the run marked cancelled. ``record_words`` (True, or a list of words) also records those
-    words' embedding rows at every checkpoint into the companion run ``<run_id>.words`` (see
+    threading.Event) stops at the next step and leaves the run marked cancelled. ``record_words``
+    (True, or a list of words to follow first) also records the embedding rows of those words, the
+    seed's and the lexicons' at every checkpoint into the companion run ``<run_id>.words`` (see
     :mod:`hiddenrep.words`). Returns the finished :class:`Run`.
     """
     if seed is not None and seed != config.seed:
@@ -124,7 +125,7 @@ def train(
     while True:  # exactly one process writes a run: whoever loses the race waits, then reuses or takes over
         existing = _existing(store, run_id)
         if existing is not None and existing.status == COMPLETE and (waited or not retrain) \
-                and not (record_words and not store.exists(f"{run_id}.words")):
+                and not _words_missing(store, run_id, record_words):
             return existing
         if existing is not None and existing.status == RUNNING:
             waited = _wait_for_writer(store, run_id, callbacks, cancel)
@@ -210,6 +211,17 @@ def train(
     return run
 
 
+def _words_missing(store: RunStore, run_id: str, record_words: bool | Sequence[str]) -> bool:
+    """True when ``record_words`` asks for a words run, or for words, that the stored run lacks."""
+    if not record_words:
+        return False
+    if not store.exists(f"{run_id}.words"):
+        return True
+    words = store.open(f"{run_id}.words")
+    known = set(words.examples()["example_id"]) | set(words.manifest.get("not_in_vocabulary", []))
+    return record_words is not True and not set(record_words) <= known
+
+
 def _existing(store: RunStore, run_id: str) -> Run | None:
     """The stored run with this id, or None (a damaged one is replaced like an interrupted one)."""
     if not store.exists(run_id):
@@ -243,7 +255,7 @@ def _word_recorder(store, run_id, config, data, prepared, record_words):
                          f"not {config.model!r}.")
     return WordRecorder.start(store, run_id, prepared.vocabulary.tokens,
                               lambda: embedding.weight.detach().cpu().numpy(),
-                              words=None if record_words is True else record_words, dataset=data.name,
+                              also=() if record_words is True else record_words, dataset=data.name,
                               model=config.model, config=asdict(config), seed=config.seed,
                               glove=config.embeddings == "glove-50d")
 

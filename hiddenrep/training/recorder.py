@@ -76,6 +76,18 @@ def capturing(model: nn.Module, layer: str, capture: str = "output", forward: Fo
         model.train(was_training)
 
 
+def check_layer(model: nn.Module, layer: str, capture: str = "output") -> None:
+    """Fail before anything is written when ``layer`` or ``capture`` cannot work for ``model``."""
+    if capture not in ("output", "input"):
+        raise ValueError(f"capture must be 'output' or 'input', got {capture!r}.")
+    modules = dict(model.named_modules())
+    if layer not in modules:
+        names = ", ".join(repr(n) for n in modules if n) or "(none)"
+        raise KeyError(f"Model has no module named {layer!r}; pass layer= one of: {names} (the module whose "
+                       "output is the representation to record, usually the last one before the output layer; "
+                       "or the output layer itself with capture='input').")
+
+
 class Recorder:
     """Captures a named module's output (or input) for every example and writes one checkpoint.
 
@@ -89,12 +101,7 @@ class Recorder:
     def __init__(self, writer: RunWriter, model: nn.Module, inputs: torch.Tensor | Iterable[Batch], *,
                  layer: str = "hidden", capture: str = "output", batch_size: int = 1024,
                  forward: ForwardFn = _default_forward):
-        if capture not in ("output", "input"):
-            raise ValueError(f"capture must be 'output' or 'input', got {capture!r}.")
-        modules = dict(model.named_modules())
-        if layer not in modules:
-            names = ", ".join(n for n in modules if n) or "(none)"
-            raise KeyError(f"Model has no module named {layer!r}. Named modules: {names}.")
+        check_layer(model, layer, capture)
         self.writer = writer
         self.model = model
         self.inputs = inputs
@@ -114,7 +121,12 @@ class Recorder:
               inputs: torch.Tensor | Iterable[Batch], *, layer: str = "hidden", capture: str = "output",
               batch_size: int = 1024, forward: ForwardFn = _default_forward, config: dict | None = None,
               model_name: str | None = None, seed: int | None = None, overwrite: bool = False) -> "Recorder":
-        """Create run ``run_id`` for ``data`` (one row per example, same order as ``inputs``) and a recorder."""
+        """Create run ``run_id`` for ``data`` (one row per example, same order as ``inputs``) and a recorder.
+
+        ``inputs`` is what the model is fed to evaluate every example (a tensor, or batches), while
+        ``data.inputs`` is only kept for display. The layer is checked first, so a wrong name creates no run.
+        """
+        check_layer(model, layer, capture)
         writer = store.create(
             run_id,
             examples=data.to_frame(),

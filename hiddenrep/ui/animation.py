@@ -165,16 +165,27 @@ def track_click(key: str, tracked_key: str) -> None:
 # --- Compare ------------------------------------------------------------------------------------------------------
 
 def comparable_runs(run_id: str) -> list[str]:
-    """Other complete runs on the same dataset as ``run_id`` (candidates for run B), newest first."""
+    """Other complete runs on the same dataset as ``run_id`` (candidates for run B): those of another
+    model first (ffnn → the BiLSTM, the seed's comparison), then newest first."""
     from ..store import COMPLETE
 
     runs = store().list()
     mine = next((r for r in runs if r.id == run_id), None)
     if mine is None:
         return []
-    dataset = mine.manifest["dataset"]["name"]
-    return [r.id for r in runs if r.id != run_id and r.status == COMPLETE and not r.manifest.get("words_of")
-            and r.manifest["dataset"]["name"] == dataset]
+    dataset, model = mine.manifest["dataset"]["name"], mine.manifest["model"].get("name")
+    others = [r for r in runs if r.id != run_id and r.status == COMPLETE and not r.manifest.get("words_of")
+              and r.manifest["dataset"]["name"] == dataset]
+    return [r.id for r in sorted(others, key=lambda r: r.manifest["model"].get("name") == model)]
+
+
+@st.cache_data(show_spinner=False)
+def dataset_size(name: str) -> dict:
+    """Examples and training examples of a built-in dataset (for the comparison's time estimate)."""
+    from ..data import TRAIN, load_dataset
+
+    data = load_dataset(name)
+    return {"n_examples": len(data), "n_train": int((data.split == TRAIN).sum())}
 
 
 def paired_checkpoints(run_a: str, run_b: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -240,7 +251,8 @@ def compare_task(run_a: str, run_b: str) -> jobs.Task:
 
 
 def verdict(table: pd.DataFrame, names: tuple[str, str]) -> str:
-    """One sentence: which run separates the classes better in its hidden space at the last shared epoch."""
+    """One sentence: which run separates the classes better in its hidden space at the last shared epoch;
+    every number is followed by whose it is."""
     last = table.iloc[-1]
     knn = {name: last[f"knn_accuracy_{s}"] for name, s in zip(names, "ab")}
     sil = {name: last[f"silhouette_{s}"] for name, s in zip(names, "ab")}
@@ -248,8 +260,9 @@ def verdict(table: pd.DataFrame, names: tuple[str, str]) -> str:
     better_sil = max(sil, key=lambda n: -np.inf if np.isnan(sil[n]) else sil[n])
     head = (f"**{better_knn}** separates the classes better in its hidden space" if better_knn == better_sil
             else f"kNN accuracy favours **{better_knn}**, silhouette favours **{better_sil}**")
-    return (f"At epoch {last['epoch']:g}: {head} — kNN accuracy {knn[names[0]]:.3f} vs {knn[names[1]]:.3f}, "
-            f"silhouette {sil[names[0]]:.3f} vs {sil[names[1]]:.3f}; their neighbourhoods agree "
+    a, b = names
+    return (f"At epoch {last['epoch']:g}: {head} — kNN accuracy {knn[a]:.3f} ({a}) vs {knn[b]:.3f} ({b}), "
+            f"silhouette {sil[a]:.3f} ({a}) vs {sil[b]:.3f} ({b}); their neighbourhoods agree "
             f"{last['agreement']:.0%} (mean Jaccard of the 10 nearest).")
 
 
@@ -306,7 +319,7 @@ def words_spec(words_id: str, checkpoints: tuple[str, ...], method: str, mode: s
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def word_matches(words_id: str, query: str) -> list[str]:
-    """Recorded words matching what was typed (exact, prefix, substring, close spellings)."""
+    """Recorded words matching what was typed (the word, then words starting with it, else close spellings)."""
     from ..words import find_words
 
     return find_words(open_run(words_id), query)
@@ -318,3 +331,11 @@ def word_drift(words_id: str, word: str, n_checkpoints: int, k: int = 8) -> pd.D
     from ..words import nearest_words_by_checkpoint
 
     return nearest_words_by_checkpoint(open_run(words_id), word, k=k)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def word_pair_distances(words_id: str, pairs: tuple[tuple[str, str], ...], n_checkpoints: int) -> pd.DataFrame:
+    """Cosine distance of each word pair at every checkpoint (cached per number of checkpoints)."""
+    from ..words import word_distances
+
+    return word_distances(open_run(words_id), list(pairs))

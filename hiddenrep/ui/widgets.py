@@ -15,9 +15,9 @@ from .data import store
 
 DEFAULT_RUN = {"dataset": DEFAULT_DATASET, "model": "ffnn", "epochs": 10}
 # Measured with bench/first_start.py (README "Two commands"): what the default run costs, said plainly.
-DEFAULT_RUN_TIME = ("1,320 training steps, measured on 2 CPU cores: about 40 s in all when they are lightly "
-                    "used, about 16 min when a dozen other jobs share them; the first picture (before any "
-                    "training, data fetch included) came after about 20 s even then")
+DEFAULT_RUN_TIME = ("1,320 training steps on 2 CPU cores: about 40 s in all when they are lightly used; "
+                    "measured with a dozen other jobs sharing them (load 25), the first picture came after "
+                    "4.5 min (data fetch included) and the trained run after 36 min")
 
 METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
 MODE_LABELS = {"joint-pca": "one PCA basis for all checkpoints", "warm": "warm-started from the previous checkpoint",
@@ -201,7 +201,7 @@ def _job_body(job: jobs.TrainingJob, *, polling: bool) -> None:
         else:
             st.warning(f"Training {title} stopped before creating a run (exit code {job.returncode}).")
         if run is not None and run.checkpoints and run.checkpoints[-1].metrics:
-            st.altair_chart(training_curves(run.metrics(), width=200, height=140), width="content")
+            st.altair_chart(training_curves(run.metrics()), width="content")
     if polling and not job.running:
         st.rerun(scope="app")  # once: redraw the page (and the run picker) without polling
 

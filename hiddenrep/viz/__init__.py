@@ -4,9 +4,10 @@ Every scatter (Explore, Animate, Compare, Words, the HTML export) comes from :fu
 """
 
 from .colors import COLOR_BY, Coloring, color_options, coloring
-from .curves import frame_quality, training_curves
+from .curves import frame_quality, training_curves, word_distance_chart
 from .scatter import (EXTENT, epoch_scatter, n_frames_of, place_labels, scatter_chart, scatter_table, track_letters,
                       tween_scatter)
 
 __all__ = ["COLOR_BY", "EXTENT", "Coloring", "color_options", "coloring", "epoch_scatter", "frame_quality", "n_frames_of",
-           "place_labels", "scatter_chart", "scatter_table", "track_letters", "training_curves", "tween_scatter"]
+           "place_labels", "scatter_chart", "scatter_table", "track_letters", "training_curves", "tween_scatter",
+           "word_distance_chart"]

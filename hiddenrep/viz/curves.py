@@ -11,22 +11,32 @@ QUALITY = {"trustworthiness": "trustworthiness", "knn_kept": "kNN kept", "jitter
            "hidden_change": "hidden change"}
 
 
-def training_curves(metrics: pd.DataFrame, *, width: int = 280, height: int = 180) -> alt.HConcatChart:
-    """Loss and accuracy per checkpoint, train vs validation (``metrics`` = ``Run.metrics()``)."""
+def training_curves(metrics: pd.DataFrame, *, width: int = 170, height: int = 90) -> alt.VConcatChart:
+    """Loss above accuracy per checkpoint, train vs validation (``metrics`` = ``Run.metrics()``).
+
+    Stacked, so the chart is only one panel wide (``width`` plus ~50 px of axis) and fits the narrow
+    card of a training job; the legend sits on top, never pushed off the right edge, and epochs read
+    "1", "2" (or "1.5" between epochs), not "1.000000".
+    """
     present = [c for c in _CURVES if c in metrics.columns]
     if metrics.empty or not present:
         raise ValueError("No checkpoint metrics yet: the run has not recorded a checkpoint.")
     long = metrics.melt(id_vars=["epoch"], value_vars=present, var_name="metric", value_name="value")
     long["panel"] = long["metric"].map(lambda m: _CURVES[m][0])
     long["split"] = long["metric"].map(lambda m: _CURVES[m][1])
+    whole_epochs = bool((long["epoch"] % 1 == 0).all())
+    x_axis = (alt.Axis(format="d", tickMinStep=1, labelOverlap=True) if whole_epochs
+              else alt.Axis(format="~g", labelOverlap=True))
     base = alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("epoch:Q", title="epoch"), color=alt.Color("split:N", title=None),
-        tooltip=["epoch:Q", "split:N", alt.Tooltip("value:Q", format=".3f")])
-    panels = [base.transform_filter(alt.datum.panel == panel)
-              .encode(y=alt.Y("value:Q", title=panel, scale=alt.Scale(zero=False)))
+        x=alt.X("epoch:Q", title="epoch", axis=x_axis),
+        color=alt.Color("split:N", title=None, legend=alt.Legend(orient="top", direction="horizontal")),
+        tooltip=[alt.Tooltip("epoch:Q", format="~g"), "split:N", alt.Tooltip("value:Q", format=".3f")])
+    charts = [base.transform_filter(alt.datum.panel == panel)
+              .encode(y=alt.Y("value:Q", title=panel, scale=alt.Scale(zero=False),
+                              axis=alt.Axis(format=".2~f", tickCount=4)))
               .properties(width=width, height=height)
               for panel in ("loss", "accuracy") if (long["panel"] == panel).any()]
-    return alt.hconcat(*panels)
+    return alt.vconcat(*charts, spacing=8)
 
 
 def frame_quality(metrics: pd.DataFrame, *, width: int = 260, height: int = 150) -> alt.Chart:
@@ -42,4 +52,19 @@ def frame_quality(metrics: pd.DataFrame, *, width: int = 260, height: int = 150)
         y=alt.Y("value:Q", title=None),
         color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
         tooltip=["checkpoint:N", "measure:N", alt.Tooltip("value:Q", format=".3f")],
+    ).properties(width=width, height=height)
+
+
+def word_distance_chart(table: pd.DataFrame, *, width: int = 300, height: int = 160) -> alt.Chart:
+    """Cosine distance per checkpoint for each pair of words (a :func:`hiddenrep.words.word_distances`
+    table): a falling line is two words coming together."""
+    if table.empty:
+        raise ValueError("No word distances to draw: pick two recorded words.")
+    whole_epochs = bool((table["epoch"] % 1 == 0).all())
+    return alt.Chart(table).mark_line(point=True).encode(
+        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d", tickMinStep=1) if whole_epochs
+                else alt.Axis(format="~g")),
+        y=alt.Y("distance:Q", title="cosine distance", scale=alt.Scale(zero=False), axis=alt.Axis(format=".2f")),
+        color=alt.Color("pair:N", title=None, legend=alt.Legend(orient="top", direction="horizontal")),
+        tooltip=["pair:N", alt.Tooltip("epoch:Q", format="~g"), alt.Tooltip("distance:Q", format=".3f")],
     ).properties(width=width, height=height)

@@ -8,11 +8,11 @@ run ``<run_id>.words``; :func:`nearest_words` then reads neighbours per checkpoi
 
 from .glove import GLOVE_DIM, GloVe, load_glove
 from .lexicons import FOOD_WORDS, WORD_CLASSES, afinn_lexicon, profanity_words, vader_lexicon, word_table
-from .neighbors import find_words, nearest_words, nearest_words_by_checkpoint
-from .record import DEFAULT_MAX_WORDS, WordRecorder, default_words, words_data, words_run, words_run_id
+from .neighbors import find_words, nearest_words, nearest_words_by_checkpoint, word_distances
+from .record import DEFAULT_MAX_WORDS, SEED_WORDS, WordRecorder, default_words, words_data, words_run, words_run_id
 
 __all__ = [
-    "DEFAULT_MAX_WORDS", "FOOD_WORDS", "GLOVE_DIM", "GloVe", "WORD_CLASSES", "WordRecorder", "afinn_lexicon",
+    "DEFAULT_MAX_WORDS", "FOOD_WORDS", "SEED_WORDS", "GLOVE_DIM", "GloVe", "WORD_CLASSES", "WordRecorder", "afinn_lexicon",
     "default_words", "find_words", "load_glove", "nearest_words", "nearest_words_by_checkpoint",
-    "profanity_words", "vader_lexicon", "word_table", "words_data", "words_run", "words_run_id",
+    "profanity_words", "vader_lexicon", "word_distances", "word_table", "words_data", "words_run", "words_run_id",
 ]

@@ -12,15 +12,16 @@ from .record import words_run
 
 
 def find_words(run: Run, query: str, *, limit: int = 20) -> list[str]:
-    """Recorded words matching what was typed: exact first, then prefix, then substring, then close spellings."""
+    """Recorded words matching what was typed: the word itself first, then words starting with it
+    ("table" → "tables"), else close spellings. Never words that merely contain it ("forgettable"),
+    and never a word that was not recorded."""
     words = words_run(run).examples()["example_id"].tolist()
     query = query.strip().lower()
     if not query:
         return []
     exact = [w for w in words if w == query]
-    prefix = [w for w in words if w.startswith(query) and w != query]
-    inside = [w for w in words if query in w and not w.startswith(query)]
-    found = exact + prefix + inside
+    prefix = sorted((w for w in words if w.startswith(query) and w != query), key=lambda w: (len(w), w))
+    found = exact + prefix
     return (found or difflib.get_close_matches(query, words, n=limit, cutoff=0.75))[:limit]
 
 
@@ -55,4 +56,25 @@ def nearest_words_by_checkpoint(run: Run, word: str, k: int = 10) -> pd.DataFram
                      "nearest": ", ".join(ranked["word"]),
                      "joined": ", ".join(ranked.loc[ranked["change"] == "joined", "word"]),
                      "mean_distance": float(np.mean(ranked["distance"]))})
+    return pd.DataFrame(rows)
+
+
+def word_distances(run: Run, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Cosine distance between each pair of recorded words at every checkpoint (long format:
+    checkpoint, epoch, pair "a – b", word_a, word_b, distance). The seed's story in numbers: does
+    "food" come closer to "pork" as training goes on?"""
+    words = words_run(run)
+    known = {w: i for i, w in enumerate(words.examples()["example_id"])}
+    missing = sorted({w for pair in pairs for w in pair} - set(known))
+    if missing:
+        raise LookupError(f"{', '.join(map(repr, missing))} not among the {len(known)} recorded words of run "
+                          f"{words.id}.")
+    rows = []
+    for checkpoint in words.checkpoints:
+        vectors = np.asarray(words.load(checkpoint, "hidden"), dtype=np.float64)
+        for a, b in pairs:
+            va, vb = vectors[known[a]], vectors[known[b]]
+            distance = 1.0 - float(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-12))
+            rows.append({"checkpoint": checkpoint.name, "epoch": checkpoint.epoch, "pair": f"{a} – {b}",
+                         "word_a": a, "word_b": b, "distance": distance})
     return pd.DataFrame(rows)

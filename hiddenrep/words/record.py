@@ -19,6 +19,8 @@ from .lexicons import FOOD_WORDS, WORD_CLASSES, afinn_lexicon, profanity_words, 
 
 SUFFIX = ".words"
 DEFAULT_MAX_WORDS = 2000
+# The blog post's story: "food" starts far from "ramen" and "pork" and comes closer; "table" nears "restaurant".
+SEED_WORDS = ("food", "ramen", "pork", "restaurant", "table")
 
 
 def words_run_id(run_id: str) -> str:
@@ -37,15 +39,19 @@ def words_run(run: Run) -> Run:
     return Run(path)
 
 
-def default_words(tokens: Sequence[str], *, max_words: int = DEFAULT_MAX_WORDS,
+def default_words(tokens: Sequence[str], *, also: Sequence[str] = (), max_words: int = DEFAULT_MAX_WORDS,
                   progress: Progress | None = None) -> list[str]:
-    """Which vocabulary words to follow: every lexicon word (sentiment, profane, food), then the most
-    frequent others, up to ``max_words``. ``tokens`` is in frequency order (as ``Vocabulary.tokens``)."""
+    """Which vocabulary words to follow: ``also`` and the seed's words (:data:`SEED_WORDS`) whenever
+    the vocabulary has them, every lexicon word (sentiment, profane, food), then the most frequent
+    others, up to ``max_words``. ``tokens`` is in frequency order (as ``Vocabulary.tokens``)."""
     listed = set(vader_lexicon(progress)) | set(afinn_lexicon(progress)) | profanity_words(progress) | FOOD_WORDS
     words = [t for t in tokens[2:] if any(c.isalpha() for c in t)]  # no padding/unknown, numbers, punctuation
-    chosen = [w for w in words if w in listed][:max_words]
+    in_vocabulary = set(tokens[2:])
+    chosen = list(dict.fromkeys(w for w in (*also, *SEED_WORDS) if w in in_vocabulary))
     taken = set(chosen)
-    chosen += [w for w in words if w not in taken][: max_words - len(chosen)]
+    chosen += [w for w in words if w in listed and w not in taken][: max(0, max_words - len(chosen))]
+    taken = set(chosen)
+    chosen += [w for w in words if w not in taken][: max(0, max_words - len(chosen))]
     return sorted(chosen, key={t: i for i, t in enumerate(tokens)}.__getitem__)
 
 
@@ -82,12 +88,18 @@ class WordRecorder:
 
     @classmethod
     def start(cls, store: RunStore, run_id: str, tokens: Sequence[str], weights: Callable[[], np.ndarray], *,
-              words: Sequence[str] | None = None, dataset: str = "", model: str = "", config: dict | None = None,
-              seed: int | None = None, glove: bool = False, progress: Progress | None = None) -> "WordRecorder":
-        """Create run ``<run_id>.words`` for ``words`` (default: :func:`default_words`) found in ``tokens``."""
+              words: Sequence[str] | None = None, also: Sequence[str] = (), dataset: str = "", model: str = "",
+              config: dict | None = None, seed: int | None = None, glove: bool = False,
+              progress: Progress | None = None) -> "WordRecorder":
+        """Create run ``<run_id>.words`` for exactly ``words``, or by default :func:`default_words` with
+        ``also`` (words a user asked for) first. Asked-for words the vocabulary lacks are listed in the
+        manifest's ``not_in_vocabulary``, so a page can say why they cannot be followed."""
         index = {t: i for i, t in enumerate(tokens)}
-        chosen = default_words(tokens, progress=progress) if words is None else list(dict.fromkeys(words))
+        chosen = (default_words(tokens, also=also, progress=progress) if words is None
+                  else list(dict.fromkeys(words)))
         kept = [w for w in chosen if w in index and index[w] > 1]  # rows 0/1 are padding and unknown
+        asked = list(dict.fromkeys([*(words or ()), *also, *SEED_WORDS]))
+        not_in_vocabulary = [w for w in asked if w not in index or index[w] <= 1]
         if len(kept) < 3:
             raise ValueError(f"Only {len(kept)} of the {len(chosen)} requested words are in the vocabulary "
                              f"of {len(tokens)} tokens; record at least 3 words that occur in the training texts.")
@@ -98,7 +110,7 @@ class WordRecorder:
             dataset={"name": data.name, "class_names": data.class_names, "multilabel": False,
                      "modality": "words", "n_train": len(kept), "n_validation": 0},
             model={"name": model, "hidden_layer": "embedding", "capture": "weights"},
-            config=config or {}, seed=seed, overwrite=True, words_of=run_id,
+            config=config or {}, seed=seed, overwrite=True, words_of=run_id, not_in_vocabulary=not_in_vocabulary,
         )
         return cls(writer, rows, weights)
 
