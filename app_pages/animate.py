@@ -16,8 +16,8 @@ from hiddenrep.ui.animation import (
     tween_view,
 )
 from hiddenrep.ui.data import open_run, store
-from hiddenrep.ui.widgets import (no_runs_help, projection_controls, running_notice, task_progress, wait_for_colours,
-                                 wait_for_task)
+from hiddenrep.ui.widgets import (FADE_HELP, FADE_LABEL, no_runs_help, projection_controls, running_notice,
+                                 task_progress, wait_for_colours, wait_for_task)
 from hiddenrep.viz import color_options
 
 EASINGS = {"ease in and out": "cubic", "linear (as the seed)": "linear", "sine": "sine"}
@@ -50,7 +50,7 @@ wait_for_colours(run, checkpoints, color_by, progress_slot)
 # Which points to follow: clicked in the chart, found by text, or the most suspected mislabels.
 tracked = st.session_state.setdefault(state.TRACKED, [])
 track_click(state.ANIMATE, state.TRACKED)
-picks = st.columns([3, 1, 2, 1, 1])
+picks = st.columns([3, 1, 2, 1, 2, 1])
 search = picks[0].text_input("Track examples containing", placeholder="type words, press Enter")
 if picks[1].button("Track matches", disabled=not search.strip()):
     tracked += [i for i in search_examples(run.id, search) if i not in tracked]
@@ -64,11 +64,14 @@ if not issues.done and not run.multilabel:
 elif issues_failed:
     picks[2].caption(f"No label scores: {issues.future.exception()}")
 trails = picks[3].toggle("Trails", value=True)
-if picks[4].button("Clear", disabled=not tracked):
+fade_still = picks[4].toggle(FADE_LABEL, help=FADE_HELP)
+if fade_still:
+    wait_for_colours(run, checkpoints, "neighbourhood change", progress_slot)
+if picks[5].button("Clear", disabled=not tracked):
     tracked.clear()
 
 view = tween_spec(run.id, checkpoints, method, mode, len(checkpoints), color_by=color_by, tracked=tuple(tracked),
-                  trails=trails, easing=easing)
+                  trails=trails, easing=easing, fade_still=fade_still)
 chart_column, side = st.columns([3, 2])
 with chart_column:
     tween_view(view["spec"], view["key"], key=state.ANIMATE)

@@ -9,8 +9,8 @@ from hiddenrep.ui.links import open_at_linked_frame
 from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.tables import neighbour_html, suspects_table
 from hiddenrep.ui.transfer import run_downloads, table_download
-from hiddenrep.ui.widgets import (job_panel, no_runs_help, projection_controls, remember_pick, running_notice,
-                                  session_jobs, take_click, task_failed, task_progress,
+from hiddenrep.ui.widgets import (FADE_HELP, FADE_LABEL, job_panel, no_runs_help, projection_controls,
+                                  remember_pick, running_notice, session_jobs, take_click, task_failed, task_progress,
                                   wait_for_colours, wait_for_first_run)
 from hiddenrep.viz import color_options, frame_quality
 
@@ -41,10 +41,11 @@ controls = st.columns([1, 2, 2, 2])
 method, mode = projection_controls(controls[0], controls[1])
 color_by = controls[2].selectbox("Colour by", color_options(run))
 class_name = controls[3].selectbox("Class to colour", run.class_names) if run.multilabel else None
-filters = st.columns([1, 1, 3])
+filters = st.columns([1, 1, 2, 3])
 wrong_only = filters[0].toggle("Only misclassified", help="at the checkpoint on screen")
 validation_only = filters[1].toggle("Only validation")
-search = filters[2].text_input("Search text", placeholder="show only examples containing…",
+fade_still = filters[2].toggle(FADE_LABEL, help=FADE_HELP)
+search = filters[3].text_input("Search text", placeholder="show only examples containing…",
                                label_visibility="collapsed")
 
 checkpoints = tuple(c.name for c in run.checkpoints)
@@ -62,9 +63,12 @@ if not done:  # t-SNE / UMAP: show the frames already computed, refresh as more 
         st.stop()
 issues = label_issues_task(store().root, run.id, len(checkpoints))  # started now: the suspects tab reads it
 wait_for_colours(run, checkpoints, color_by, progress_slot)
+if fade_still:
+    wait_for_colours(run, checkpoints, "neighbourhood change", progress_slot)
 try:
     view = scatter_spec(run.id, checkpoints, method, mode, ready, color_by=color_by, class_name=class_name,
-                        validation_only=validation_only, wrong_only=wrong_only, search=search.strip())
+                        validation_only=validation_only, wrong_only=wrong_only, search=search.strip(),
+                        fade_still=fade_still)
 except LookupError as error:
     progress_slot.warning(str(error))
     st.stop()
@@ -81,9 +85,11 @@ with chart_column:
 
 neighbours_tab, suspects_tab, quality_tab = side.tabs(["Neighbours", "Suspected mislabels", "Frame quality"])
 with quality_tab:
-    st.caption("Per checkpoint: how faithful (trustworthiness, kNN kept) and how steady (jitter) the 2-D "
-               "frame is, and how much the hidden space itself moved (hidden change).")
-    st.altair_chart(frame_quality(view["metrics"]), width="stretch")
+    st.caption("Per checkpoint: whether on-screen movement follows the model's (motion fidelity: rank "
+               "correlation of each point's hidden and on-screen displacement, 1 = faithful), how faithful "
+               "the neighbourhoods are (trustworthiness, kNN kept), how steady the frame is (jitter), and how "
+               "much the hidden space itself moved (hidden change).")
+    st.altair_chart(frame_quality(view["metrics"]), width="content")
 with suspects_tab:
     st.caption("Most suspect first, and why; pick a row to ring the point and read its neighbours.")
     if not issues.done:

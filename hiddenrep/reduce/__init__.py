@@ -6,13 +6,17 @@ One entry point::
     proj = project_run(run, method="umap")            # mode None = the method's stable default
     proj.coords      # float32 (n_frames, n_points, n_components), one shared frame of axes
     proj.checkpoints # checkpoint names, one per frame; proj.rows = rows of run.examples()
-    proj.metrics     # per frame: checkpoint, epoch, trustworthiness, knn_kept, jitter, hidden_change, seconds
+    proj.metrics     # per frame: checkpoint, epoch, trustworthiness, knn_kept, jitter, hidden_change,
+                     # motion_fidelity, motion_fidelity_knn, seconds
 
-Modes (``MODES[method]``, default first): ``independent`` (each checkpoint alone; for comparison),
+Modes (``MODES[method]``, default first): ``anchored`` (t-SNE/UMAP: warm-started, each point held to
+its previous position with a weight that falls as its hidden neighbourhood changes, so a point moves
+on screen when the model moved it), ``independent`` (each checkpoint alone; for comparison),
 ``procrustes`` (independent, then rotated/reflected/scaled onto the previous frame), ``warm`` (each
 checkpoint starts from the previous layout with a short schedule), ``aligned`` (umap-learn's
 AlignedUMAP) and ``joint-pca`` (one PCA basis fitted on all checkpoints). README "Projections"
-gives the measurements behind the defaults.
+gives the measurements behind the defaults (``bench/motion.py``); :mod:`.synthetic` holds the
+ground-truth controls.
 
 Frames as they arrive: results are cached on disk beside the run, one file per frame, written as
 soon as the frame is done. ``project_run(..., progress=f, on_frame=g)`` calls ``f(done, total)`` and

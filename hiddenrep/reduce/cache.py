@@ -18,7 +18,7 @@ import numpy as np
 
 from ..store import atomic_write_bytes, atomic_write_json
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: motion fidelity columns
 
 
 def key_hash(key: dict) -> str:

@@ -4,6 +4,14 @@ Quality compares a layout with the hidden space it came from (trustworthiness, k
 compares consecutive layouts (jitter) and consecutive hidden spaces (hidden change). Hidden change
 uses no layout at all, so it tells real movement in the model apart from projection noise.
 
+Motion fidelity answers "when a point moves on screen, did the model move it?" (Vernier et al.
+2020, "Quantitative evaluation of time-dependent multidimensional projection techniques"): the
+Spearman correlation, over the points of one transition, between how far each point moved in the
+hidden space (δH, :func:`hidden_motion`) and how far it moved on screen (δL, :func:`screen_motion`).
+``motion_fidelity_knn`` is the same against the neighbourhood version of δH (the share of the 10
+hidden neighbours that changed), as TimeVis/DVI report it. 1 = the screen ranks movement exactly as
+the model does; 0 = screen movement says nothing about the model's.
+
 All metrics use euclidean distances (what the reducers use) and k = 10 neighbours. To stay
 interactive on 10k+ points they are measured on a fixed seeded sample of :data:`SAMPLE` points:
 kNN kept and hidden change look up those points' neighbours among *all* points; trustworthiness is
@@ -16,7 +24,7 @@ import numpy as np
 
 K = 10
 SAMPLE = 2000
-COLUMNS = ("trustworthiness", "knn_kept", "jitter", "hidden_change")
+COLUMNS = ("trustworthiness", "knn_kept", "jitter", "hidden_change", "motion_fidelity", "motion_fidelity_knn")
 
 
 def sample_rows(n_points: int, seed: int = 0, size: int = SAMPLE) -> np.ndarray:
@@ -82,21 +90,83 @@ def jitter(before: np.ndarray, after: np.ndarray) -> float:
     Both layouts are first scaled to unit RMS spread, so the number reads as "a fraction of the
     layout's size": 0 = the same picture, ~1.1 = unrelated random layouts.
     """
+    return float(screen_motion(before, after).mean())
+
+
+def hidden_motion(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """δH: per point, how far it moved in the hidden space, each checkpoint divided by its RMS radius.
+
+    The RMS radius is sqrt(mean ||x||²) of that checkpoint's vectors: a layer whose activations grow
+    overall must not read as "everything moved".
+    """
+    before, after = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
+    if before.shape != after.shape:
+        raise ValueError(f"before has shape {before.shape} and after {after.shape}; compare the same examples "
+                         "at two checkpoints.")
+    return np.linalg.norm(_rms_scaled(after) - _rms_scaled(before), axis=1)
+
+
+def _rms_scaled(points: np.ndarray) -> np.ndarray:
+    radius = np.sqrt((points**2).sum(axis=1).mean())
+    return points / (radius if radius > 0 else 1.0)
+
+
+def screen_motion(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """δL: per point, how far it moved on screen, ``after`` Procrustes-aligned onto ``before``, in units
+    of spread (both layouts scaled to unit RMS spread first; the mean of this is :func:`jitter`)."""
     b = _standardise(np.asarray(before, dtype=np.float64))
     a = procrustes(_standardise(np.asarray(after, dtype=np.float64)), b)
-    return float(np.linalg.norm(a - b, axis=1).mean())
+    return np.linalg.norm(a - b, axis=1)
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rank correlation (ties get average ranks); NaN when either side is constant."""
+    from scipy.stats import rankdata
+
+    ra, rb = rankdata(a), rankdata(b)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    norm = np.sqrt((ra**2).sum() * (rb**2).sum())
+    return float((ra * rb).sum() / norm) if norm > 0 else float("nan")
+
+
+def motion_summary(hidden: list[np.ndarray], layouts: list[np.ndarray]) -> dict:
+    """Motion fidelity of a whole projection: ρₜ per transition, their median (the headline: the
+    first, largest transition dominates a pooled value) and the pooled ρ over all transitions' points.
+
+    ``hidden[t]`` and ``layouts[t]`` are the same points at checkpoint t (e.g. the metric sample).
+    """
+    if len(hidden) != len(layouts) or len(hidden) < 2:
+        raise ValueError(f"motion_summary needs the same number (>= 2) of hidden arrays and layouts, got "
+                         f"{len(hidden)} and {len(layouts)}.")
+    dh = [hidden_motion(hidden[t], hidden[t + 1]) for t in range(len(hidden) - 1)]
+    dl = [screen_motion(layouts[t], layouts[t + 1]) for t in range(len(layouts) - 1)]
+    per = np.array([spearman(h, s) for h, s in zip(dh, dl)])
+    return {"per_transition": per, "median": float(np.nanmedian(per)),
+            "pooled": spearman(np.concatenate(dh), np.concatenate(dl))}
 
 
 def frame_metrics(hidden: np.ndarray, layout: np.ndarray, rows: np.ndarray, hidden_neighbors: np.ndarray,
-                  previous_layout: np.ndarray | None, previous_neighbors: np.ndarray | None) -> dict:
-    """The metrics of one frame; ``hidden_neighbors`` = neighbor_sets(hidden, rows), reused across frames."""
+                  previous_layout: np.ndarray | None, previous_neighbors: np.ndarray | None,
+                  previous_hidden: np.ndarray | None = None) -> dict:
+    """The metrics of one frame; ``hidden_neighbors`` = neighbor_sets(hidden, rows), reused across frames.
+
+    The stability metrics compare with the previous frame (``previous_*``; NaN for the first frame).
+    """
     from sklearn.manifold import trustworthiness
 
     k = hidden_neighbors.shape[1]
+    moved = None if previous_layout is None else screen_motion(previous_layout[rows], layout[rows])
+    fidelity = fidelity_knn = np.nan
+    if moved is not None and previous_hidden is not None:
+        fidelity = spearman(hidden_motion(previous_hidden[rows], hidden[rows]), moved)
+    if moved is not None and previous_neighbors is not None:
+        fidelity_knn = spearman(1 - overlap(previous_neighbors, hidden_neighbors), moved)
     return {
         "trustworthiness": float(trustworthiness(hidden[rows], layout[rows], n_neighbors=min(k, len(rows) // 2 - 1))),
         "knn_kept": float(overlap(hidden_neighbors, neighbor_sets(layout, rows, k)).mean()),
         "jitter": np.nan if previous_layout is None else jitter(previous_layout, layout),
         "hidden_change": np.nan if previous_neighbors is None else float(1 - overlap(previous_neighbors,
                                                                                      hidden_neighbors).mean()),
+        "motion_fidelity": fidelity,
+        "motion_fidelity_knn": fidelity_knn,
     }

@@ -19,20 +19,22 @@ from .cache import CACHE_VERSION, FrameCache
 from .reducers import PCA, TSNE, UMAP, UMAP_LOCK, check_data, import_umap
 
 METHODS = ("pca", "tsne", "umap")
-# Modes each method supports, its default (the stable mode chosen from bench/project.py) first.
+# Modes each method supports, its default first. ``anchored`` wins on bench/motion.py's synthetic controls;
+# it becomes the default once it has been measured on the three real runs too (README "Defaults and why").
 MODES = {
     "pca": ("joint-pca", "procrustes", "independent"),
-    "tsne": ("warm", "procrustes", "independent"),
-    "umap": ("warm", "aligned", "procrustes", "independent"),
+    "tsne": ("warm", "anchored", "procrustes", "independent"),
+    "umap": ("warm", "anchored", "aligned", "procrustes", "independent"),
 }
 DEFAULT_MODES = {method: modes[0] for method, modes in MODES.items()}
-# Every parameter a method takes, with its default; ``warm_*`` apply to frames after the first in warm mode.
+# Every parameter a method takes, with its default; ``warm_*`` apply to frames after the first in warm and
+# anchored mode, ``anchor_*`` in anchored mode only (see :func:`_anchoring`).
 PARAMS = {
     "pca": {},
     "tsne": {"perplexity": 30.0, "early_exaggeration_iter": 250, "n_iter": 500,
-             "warm_iter": 150, "warm_shrink": 0.5},
+             "warm_iter": 150, "warm_shrink": 0.5, "anchor_power": 1.0, "anchor_rounds": 15},
     "umap": {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": None, "warm_epochs": 30, "warm_learning_rate": 0.1,
-             "alignment_regularisation": 0.01, "alignment_window_size": 3},
+             "alignment_regularisation": 0.01, "alignment_window_size": 3, "anchor_power": 1.0, "anchor_rounds": 3},
 }
 METRIC_COLUMNS = (*quality.COLUMNS, "seconds")
 _LIBRARIES = {"pca": ("numpy",), "tsne": ("numpy", "openTSNE"), "umap": ("numpy", "umap-learn", "pynndescent")}
@@ -239,7 +241,8 @@ def _compute(request: _Request, progress, on_frame) -> Projection:
                                            previous=frames[-1][0] if frames else None):
         neighbors = quality.neighbor_sets(hidden(index), sample)
         row = quality.frame_metrics(hidden(index), coords, sample, neighbors,
-                                    frames[-1][0] if frames else None, previous_neighbors)
+                                    frames[-1][0] if frames else None, previous_neighbors,
+                                    hidden(index - 1) if frames else None)
         values = np.array([row[c] for c in quality.COLUMNS] + [seconds], dtype=np.float64)
         frames.append((coords, values))
         previous_neighbors = neighbors
@@ -273,9 +276,35 @@ class _HiddenLoader:
         return self.kept[index]
 
 
-def _reducer(request: _Request, *, warm_from: np.ndarray | None = None):
-    """The estimator for one frame: the full schedule, or the short warm one starting at ``warm_from``."""
+def _anchoring(previous: np.ndarray, before: np.ndarray, after: np.ndarray, power: float) -> dict:
+    """Where anchored mode starts a frame and how hard it holds each point to the previous frame.
+
+    ``before``/``after``: each point's 10 hidden-space neighbours at the previous and at this checkpoint.
+    A point's change c is the share of them that is new (blind to rotations and rescalings of the
+    hidden basis, unlike raw distances). It is held with weight (1 - c) ** power: a point whose
+    neighbourhood stayed stays put, one whose neighbourhood was replaced moves freely. It starts the
+    share c of the way from its previous position to where its new neighbours were, so a point that
+    changed cluster does not have to be dragged across the picture by the optimiser.
+    """
+    change = 1.0 - quality.overlap(before, after)
+    start = previous + change[:, None] * (previous[after].mean(axis=1) - previous)
+    return {"init": start, "anchor": previous, "anchor_weights": (1.0 - change) ** power}
+
+
+def _reducer(request: _Request, *, warm_from: np.ndarray | None = None, anchoring: dict | None = None):
+    """The estimator for one frame: the full schedule, or the short warm one starting at ``warm_from``
+    (or, anchored, at ``anchoring["init"]`` and held to ``anchoring["anchor"]``)."""
     p, n, seed = request.params, request.n_components, request.random_state
+    if anchoring is not None:
+        if request.method == "tsne":
+            shrink = p["warm_shrink"]
+            return TSNE(n, perplexity=p["perplexity"], early_exaggeration_iter=0, n_iter=p["warm_iter"],
+                        init=anchoring["init"] * shrink, init_std=None, anchor=anchoring["anchor"] * shrink,
+                        anchor_weights=anchoring["anchor_weights"], anchor_rounds=p["anchor_rounds"],
+                        random_state=seed)
+        return UMAP(n, n_neighbors=p["n_neighbors"], min_dist=p["min_dist"], n_epochs=p["warm_epochs"],
+                    learning_rate=p["warm_learning_rate"], init=anchoring["init"], anchor=anchoring["anchor"],
+                    anchor_weights=anchoring["anchor_weights"], anchor_rounds=p["anchor_rounds"], random_state=seed)
     if request.method == "pca":
         return PCA(n)
     if request.method == "tsne":
@@ -311,11 +340,22 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
         for index, coords in enumerate(layouts):
             yield index, coords, share
         return
+    everyone = np.arange(len(request.rows))
+    neighbors = {}  # anchored mode: hidden neighbours of every point, by frame (the current one kept for the next)
     for index in range(start, total):
         began = time.perf_counter()
+        anchoring = None
+        if mode == "anchored" and previous is not None:
+            for i in (index - 1, index):
+                if i not in neighbors:
+                    neighbors[i] = quality.neighbor_sets(hidden(i), everyone)
+            anchoring = _anchoring(previous.astype(np.float64), neighbors[index - 1], neighbors[index],
+                                   request.params["anchor_power"])
+            neighbors.pop(index - 1)
         warm = mode == "warm" and previous is not None
-        coords = _reducer(request, warm_from=previous if warm else None).fit_transform(hidden(index))
-        if mode in ("procrustes", "warm") and previous is not None:
+        coords = _reducer(request, warm_from=previous if warm else None, anchoring=anchoring).fit_transform(
+            hidden(index))
+        if mode in ("procrustes", "warm", "anchored") and previous is not None:
             coords = quality.procrustes(coords, previous)  # hold orientation and scale steady
         coords = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next frame starts from
         previous = coords

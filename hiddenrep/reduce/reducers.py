@@ -3,6 +3,9 @@
 ``__init__`` stores its keyword arguments untouched; ``fit`` validates, learns ``embedding_`` (and,
 for PCA, ``components_``) and returns ``self``; the same ``random_state`` gives the same layout.
 ``init`` may be an array, which is how a checkpoint's layout starts from the previous one's.
+``anchor`` (t-SNE and UMAP) holds each point to a given layout with its own weight, ``anchor_rounds``
+times during the optimisation (see :func:`pull_toward`): the small piece openTSNE and umap-learn lack
+for motion-faithful frames.
 openTSNE and umap-learn are imported inside ``fit``: importing this module stays cheap.
 """
 
@@ -17,6 +20,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
+
+from .metrics import procrustes
 
 # umap-learn and numba are not safe to call from two threads at once (numba's workqueue layer aborts).
 UMAP_LOCK = threading.Lock()
@@ -42,6 +47,27 @@ def _check_init(init, n_points: int, n_components: int) -> np.ndarray:
     if not np.isfinite(init).all():
         raise ValueError("init contains NaN or infinite values.")
     return init
+
+
+def pull_toward(layout: np.ndarray, anchor: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``layout`` with point i moved the share ``weights[i]`` of the way to its anchor position.
+
+    The anchor layout is first fitted onto ``layout`` (translation, rotation, scale), so the pull holds
+    points relative to each other and leaves the layout free to grow, shrink or turn as a whole.
+    """
+    layout = np.asarray(layout, dtype=np.float64)
+    return layout + np.asarray(weights, dtype=np.float64)[:, None] * (procrustes(anchor, layout) - layout)
+
+
+def _check_anchor(anchor, weights, rounds, n_points: int, n_components: int):
+    anchor = _check_init(anchor, n_points, n_components)
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != (n_points,) or not np.isfinite(weights).all() or weights.min() < 0 or weights.max() > 1:
+        raise ValueError(f"anchor_weights must hold one weight in [0, 1] per point ({n_points}), got shape "
+                         f"{weights.shape}.")
+    if not isinstance(rounds, (int, np.integer)) or rounds < 1:
+        raise ValueError(f"anchor_rounds must be a positive int, got {rounds!r}.")
+    return anchor, weights
 
 
 class PCA:
@@ -88,7 +114,8 @@ class TSNE:
 
     def __init__(self, n_components: int = 2, *, perplexity: float = 30.0, early_exaggeration: float = 12.0,
                  early_exaggeration_iter: int = 250, n_iter: int = 500, learning_rate="auto", init="pca",
-                 init_std: float | None = 1e-4, n_jobs: int = -1, random_state=0):
+                 init_std: float | None = 1e-4, anchor=None, anchor_weights=None, anchor_rounds: int = 10,
+                 n_jobs: int = -1, random_state=0):
         self.n_components = n_components
         self.perplexity = perplexity
         self.early_exaggeration = early_exaggeration
@@ -97,6 +124,9 @@ class TSNE:
         self.learning_rate = learning_rate
         self.init = init
         self.init_std = init_std
+        self.anchor = anchor
+        self.anchor_weights = anchor_weights
+        self.anchor_rounds = anchor_rounds
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -122,8 +152,19 @@ class TSNE:
         if self.early_exaggeration_iter:
             embedding = embedding.optimize(self.early_exaggeration_iter, exaggeration=self.early_exaggeration,
                                            momentum=0.5)
+        hold = {}
+        if self.anchor is not None:
+            anchor, weights = _check_anchor(self.anchor, self.anchor_weights, self.anchor_rounds, len(X),
+                                            self.n_components)
+
+            def pull(iteration, error, current):  # openTSNE optimises ``current`` in place
+                current[:] = pull_toward(current, anchor, weights)
+
+            hold = {"callbacks": [pull], "callbacks_every_iters": max(1, self.n_iter // self.anchor_rounds)}
         if self.n_iter:
-            embedding = embedding.optimize(self.n_iter, momentum=0.8)
+            embedding = embedding.optimize(self.n_iter, momentum=0.8, **hold)
+            if hold and self.n_iter % hold["callbacks_every_iters"]:  # the frame always ends on a pull
+                embedding[:] = pull_toward(embedding, anchor, weights)
         self.embedding_ = np.asarray(embedding, dtype=np.float32)
         return self
 
@@ -140,7 +181,8 @@ class UMAP:
     """
 
     def __init__(self, n_components: int = 2, *, n_neighbors: int = 15, min_dist: float = 0.1, n_epochs=None,
-                 learning_rate: float = 1.0, init="spectral", metric: str = "euclidean", random_state=0):
+                 learning_rate: float = 1.0, init="spectral", metric: str = "euclidean", anchor=None,
+                 anchor_weights=None, anchor_rounds: int = 3, random_state=0):
         self.n_components = n_components
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
@@ -148,25 +190,48 @@ class UMAP:
         self.learning_rate = learning_rate
         self.init = init
         self.metric = metric
+        self.anchor = anchor
+        self.anchor_weights = anchor_weights
+        self.anchor_rounds = anchor_rounds
         self.random_state = random_state
 
     def fit(self, X, y=None) -> "UMAP":
-        umap = import_umap()
+        """With an ``anchor``: ``anchor_rounds`` short fits, each starting where the last one ended after
+        :func:`pull_toward`; the kNN graph is searched once and reused."""
         X = check_data(X)
-        init, rotation = self.init, None
+        if self.anchor is None:
+            self.embedding_ = self._fit_once(X, self.init, self.n_epochs, None, 0)[0]
+            return self
+        if isinstance(self.init, str) or self.n_epochs is None:
+            raise ValueError("An anchored UMAP needs an array init and an int n_epochs to share among its rounds.")
+        anchor, weights = _check_anchor(self.anchor, self.anchor_weights, self.anchor_rounds, len(X), self.n_components)
+        layout, knn = self.init, None
+        for round_ in range(self.anchor_rounds):
+            layout, knn = self._fit_once(X, layout, max(1, self.n_epochs // self.anchor_rounds), knn, round_)
+            layout = pull_toward(layout, anchor, weights)
+        self.embedding_ = layout.astype(np.float32)
+        return self
+
+    def _fit_once(self, X, init, n_epochs, knn, round_: int):
+        umap = import_umap()
+        rotation = None
         if not isinstance(init, str):
             init = _check_init(init, len(X), self.n_components)
             if self.n_components == 2:
                 rotation = _square_rotation(init)
                 init = (init - init.mean(axis=0)) @ rotation
         reducer = umap.UMAP(n_components=self.n_components, n_neighbors=min(self.n_neighbors, len(X) - 1),
-                            min_dist=self.min_dist, n_epochs=self.n_epochs, learning_rate=self.learning_rate,
-                            init=init, metric=self.metric, random_state=_seed(self.random_state), n_jobs=1)
+                            min_dist=self.min_dist, n_epochs=n_epochs, learning_rate=self.learning_rate,
+                            init=init, metric=self.metric, random_state=_seed(self.random_state) + round_, n_jobs=1,
+                            precomputed_knn=knn or (None, None, None))
         with UMAP_LOCK, warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="n_jobs value")  # we ask for 1 thread ourselves
+            warnings.filterwarnings("ignore", message=".*knn_search_index")  # only transform() would need it
             embedding = reducer.fit_transform(X)
-        self.embedding_ = np.asarray(embedding if rotation is None else embedding @ rotation.T, dtype=np.float32)
-        return self
+        embedding = np.asarray(embedding if rotation is None else embedding @ rotation.T, dtype=np.float32)
+        # Small data (< 4096 points) takes umap's exact path, which keeps no kNN to reuse (and is cheap).
+        found = getattr(reducer, "_knn_indices", None), getattr(reducer, "_knn_dists", None)
+        return embedding, (*found, None) if found[0] is not None else None
 
     def fit_transform(self, X, y=None) -> np.ndarray:
         return self.fit(X).embedding_

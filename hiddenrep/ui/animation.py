@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import jobs
-from .data import chart_points, open_run, point_colors, store
+from .data import chart_points, open_run, point_colors, still_points, store
 from .scatter import Payload, _component, component_args, spec_json
 
 EXPORT_KINDS = {"GIF": "gif", "MP4": "mp4", "HTML": "html"}
@@ -39,9 +39,11 @@ def _frames(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str):
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def tween_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *, color_by: str,
-               tracked: tuple[str, ...] = (), trails: bool = False, easing: str = "cubic") -> dict:
+               tracked: tuple[str, ...] = (), trails: bool = False, easing: str = "cubic",
+               fade_still: bool = False) -> dict:
     """The tweened scatter of the ``n_ready`` frames projected so far (JSON + key) and what the page shows
-    beside it. ``tracked`` example ids are lettered A, B, C…; ``trails`` draws their paths."""
+    beside it. ``tracked`` example ids are lettered A, B, C…; ``trails`` draws their paths; ``fade_still``
+    draws the points the model did not move into the checkpoint nearest on screen faint."""
     from ..viz import scatter_table, tween_scatter
 
     run = open_run(run_id)
@@ -50,7 +52,8 @@ def tween_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str
     points, tooltip = chart_points(run, run.examples().iloc[rows].reset_index(drop=True))
     class_name = run.class_names[0] if run.multilabel else None
     color = point_colors(run, checkpoints, proj, color_by, class_name)
-    table = scatter_table(proj.coords, points, color=color.values)
+    faded = still_points(run, checkpoints, proj) if fade_still else None
+    table = scatter_table(proj.coords, points, color=color.values, faded=faded)
     by_name = {c.name: c for c in run.checkpoints}
     titles = [by_name[name].label for name in proj.checkpoints]
     known = set(points["example_id"])

@@ -120,6 +120,23 @@ def point_colors(run: Run, checkpoints: tuple[str, ...], proj, color_by: str, cl
                     neighborhood=neighborhood)
 
 
+# A point counts as "not moved by the model" in a frame when at most 2 of its 10 hidden-space neighbours
+# are new since the previous checkpoint (the neighbourhood-change colour reads <= 0.2).
+STILL_CHANGE = 0.2
+
+
+def still_points(run: Run, checkpoints: tuple[str, ...], proj) -> np.ndarray:
+    """(frames, points) bool: the points of ``proj`` whose hidden neighbourhood did not change into each frame
+    (never in the first frame, which has nothing to compare with). Needs the neighbourhood task done."""
+    from ..jobs import neighborhood_task
+
+    change = neighborhood_task(store().root, run.id, checkpoints).result()[: len(proj.checkpoints),
+                                                                            np.asarray(proj.rows)]
+    still = change <= STILL_CHANGE
+    still[0] = False
+    return still
+
+
 def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, **options) -> dict:
     """:func:`_scatter_spec`, cached per run identity."""
     return _scatter_spec(open_run(run_id).identity, run_id, checkpoints, method, mode, n_ready, **options)
@@ -127,9 +144,11 @@ def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: s
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _scatter_spec(identity: str, run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *,
-                  color_by: str, class_name: str | None, validation_only: bool, wrong_only: bool, search: str) -> dict:
+                  color_by: str, class_name: str | None, validation_only: bool, wrong_only: bool, search: str,
+                  fade_still: bool = False) -> dict:
     """The epoch-scatter spec (JSON + key) of the ``n_ready`` frames computed so far, plus what the page
-    shows beside it. Raises LookupError when no point passes the filters.
+    shows beside it. Raises LookupError when no point passes the filters. ``fade_still`` draws the points
+    the model did not move (:func:`still_points`) faint.
     """
     from ..reduce import cached_frames
     from ..viz import scatter_chart, scatter_table
@@ -148,8 +167,9 @@ def _scatter_spec(identity: str, run_id: str, checkpoints: tuple[str, ...], meth
         raise LookupError("No point matches the filters: clear the search text or untick 'validation only'.")
     color = point_colors(run, checkpoints, proj, color_by, class_name)
     points, tooltip = chart_points(run, examples)
+    faded = still_points(run, checkpoints, proj)[:, keep] if fade_still else None
     table = scatter_table(proj.coords[:, keep], points[keep], color=color.values[..., keep],
-                          correct=color.correct[:, keep])
+                          correct=color.correct[:, keep], faded=faded)
     by_name = {c.name: c for c in run.checkpoints}
     metrics = proj.metrics.reset_index(drop=True)
     titles = [_frame_title(by_name[name].label, metrics.iloc[t]) for t, name in enumerate(proj.checkpoints)]
@@ -161,8 +181,8 @@ def _scatter_spec(identity: str, run_id: str, checkpoints: tuple[str, ...], meth
 
 def _frame_title(label: str, metrics: pd.Series) -> str:
     parts = [label]
-    for column, name in (("trustworthiness", "trustworthiness"), ("knn_kept", "kNN kept"), ("jitter", "jitter"),
-                         ("hidden_change", "hidden change")):
+    for column, name in (("motion_fidelity", "motion fidelity"), ("trustworthiness", "trustworthiness"),
+                         ("knn_kept", "kNN kept"), ("jitter", "jitter"), ("hidden_change", "hidden change")):
         value = metrics.get(column)
         if value is not None and np.isfinite(value):
             parts.append(f"{name} {value:.2f}")

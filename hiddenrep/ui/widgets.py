@@ -20,9 +20,20 @@ DEFAULT_RUN_TIME = ("1,320 training steps on 2 CPU cores: about 40 s in all when
                     "4.5 min (data fetch included) and the trained run after 36 min")
 
 METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
-MODE_LABELS = {"joint-pca": "one PCA basis for all checkpoints", "warm": "warm-started from the previous checkpoint",
-               "aligned": "AlignedUMAP (fitted jointly)", "procrustes": "each alone, rotated onto the previous",
-               "independent": "each alone (unstable; for comparison)"}
+# Each stability mode and its trade-off, in one line (README "Defaults and why" has the figures).
+MODE_LABELS = {
+    "joint-pca": "one PCA basis for all checkpoints: motion you can trust, coarse neighbourhoods",
+    "anchored": "anchored: a point moves when its hidden neighbours changed; neighbourhoods kept",
+    "warm": "warm-started from the previous checkpoint: fast, but much of the motion is the layout's",
+    "aligned": "AlignedUMAP, fitted jointly: steady, but ~7x slower",
+    "procrustes": "each alone, rotated onto the previous: best neighbourhoods, motion mostly noise",
+    "independent": "each alone (unstable; for comparison)",
+}
+
+
+FADE_LABEL = "Fade points the model did not move"
+FADE_HELP = ("Draw faint the points whose hidden neighbourhood did not change since the previous checkpoint "
+             "(at most 2 of their 10 nearest neighbours are new), so the eye goes to what the model moved.")
 
 
 def projection_controls(column_method, column_mode) -> tuple[str, str]:

@@ -7,8 +7,8 @@ import pandas as pd
 
 _CURVES = {"train_loss": ("loss", "train"), "validation_loss": ("loss", "validation"),
            "train_acc": ("accuracy", "train"), "validation_acc": ("accuracy", "validation")}
-QUALITY = {"trustworthiness": "trustworthiness", "knn_kept": "kNN kept", "jitter": "jitter",
-           "hidden_change": "hidden change"}
+QUALITY = {"motion_fidelity": "motion fidelity", "trustworthiness": "trustworthiness", "knn_kept": "kNN kept",
+           "jitter": "jitter", "hidden_change": "hidden change"}
 
 
 def training_curves(metrics: pd.DataFrame, *, width: int = 170, height: int = 90) -> alt.VConcatChart:
@@ -39,8 +39,12 @@ def training_curves(metrics: pd.DataFrame, *, width: int = 170, height: int = 90
     return alt.vconcat(*charts, spacing=8)
 
 
-def frame_quality(metrics: pd.DataFrame, *, width: int = 260, height: int = 150) -> alt.Chart:
-    """Per-frame trustworthiness, kNN kept, jitter and hidden change (``project_run(...).metrics``)."""
+def frame_quality(metrics: pd.DataFrame, *, width: int = 300, height: int = 170) -> alt.Chart:
+    """Per-frame motion fidelity, trustworthiness, kNN kept, jitter and hidden change (``project_run(...).metrics``).
+
+    The size is fixed in the spec (draw it with ``width="content"``): a chart sized to its container
+    collapses to a flat line with a clipped legend when it is drawn inside a tab that is hidden at first.
+    """
     present = [c for c in QUALITY if c in metrics.columns]
     if metrics.empty or not present:
         raise ValueError("The projection has no per-frame quality metrics.")
@@ -50,9 +54,10 @@ def frame_quality(metrics: pd.DataFrame, *, width: int = 260, height: int = 150)
     return alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("frame:Q", title="checkpoint", axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("value:Q", title=None),
-        color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
+        color=alt.Color("measure:N", title=None, sort=list(QUALITY.values()),
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         tooltip=["checkpoint:N", "measure:N", alt.Tooltip("value:Q", format=".3f")],
-    ).properties(width=width, height=height)
+    ).properties(width=width, height=height, autosize=alt.AutoSizeParams(type="pad", contains="padding"))
 
 
 def word_distance_chart(table: pd.DataFrame, *, width: int = 300, height: int = 160) -> alt.Chart:

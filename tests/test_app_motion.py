@@ -1,0 +1,90 @@
+"""Motion in the app: the fade toggle on Explore and Animate, motion fidelity in titles and the quality tab."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hiddenrep.ui import state
+from hiddenrep.ui.widgets import FADE_LABEL
+
+PAGES = Path(__file__).resolve().parents[1] / "app_pages"
+
+
+def _spec(at: AppTest) -> dict:
+    component = next(iter(at.main.get("component_instance")))
+    return json.loads(json.loads(component.proto.json_args)["spec"])
+
+
+def _rows(spec: dict) -> list[dict]:
+    return next(iter(spec["datasets"].values()))
+
+
+def _fade_on(at: AppTest, tiny_run) -> AppTest:
+    from hiddenrep.jobs import neighborhood_task
+
+    next(t for t in at.toggle if t.label == FADE_LABEL).set_value(True).run()
+    neighborhood_task(tiny_run.path.parent, tiny_run.id, tuple(c.name for c in tiny_run.checkpoints)).result()
+    deadline = time.time() + 60
+    while not any("faded0" in r for r in _rows(_spec(at.run()))):
+        assert not at.exception, at.exception
+        assert time.time() < deadline
+        time.sleep(0.3)
+    return at
+
+
+def _check_faded(spec: dict, tiny_run) -> None:
+    from hiddenrep.analysis import neighborhood_change
+
+    rows = _rows(spec)
+    change = neighborhood_change(tiny_run, [c.name for c in tiny_run.checkpoints])
+    by_id = dict(zip(tiny_run.examples()["example_id"], change.T))
+    faded = np.array([[r[f"faded{t}"] for t in range(len(change))] for r in rows], dtype=bool)
+    expected = np.array([by_id[r["example_id"]] <= 0.2 for r in rows])
+    expected[:, 0] = False
+    assert (faded == expected).all() and faded.any() and not faded.all()
+    assert "faded" in json.dumps(spec)  # the opacity condition reads the per-frame column
+
+
+def test_explore_fades_the_points_the_model_did_not_move(explore, tiny_run):
+    at = explore
+    assert not any("faded0" in r for r in _rows(_spec(at)))  # off by default
+    _check_faded(_spec(_fade_on(at, tiny_run)), tiny_run)
+    assert not at.exception and not at.error, (at.exception, at.error)
+
+
+def test_animate_fades_the_points_the_model_did_not_move(tiny_run, monkeypatch):
+    from hiddenrep.jobs import label_issues_task
+
+    monkeypatch.setenv("HIDDENREP_RUNS", str(tiny_run.path.parent))
+    label_issues_task(tiny_run.path.parent, tiny_run.id, len(tiny_run.checkpoints)).result()
+    at = AppTest.from_file(str(PAGES / "animate.py"), default_timeout=120)
+    at.session_state[state.RUN_ID] = tiny_run.id
+    deadline = time.time() + 60
+    while not list(at.run().main.get("component_instance")):
+        assert not at.exception, at.exception
+        assert time.time() < deadline
+        time.sleep(0.3)
+    _check_faded(_spec(_fade_on(at, tiny_run)), tiny_run)
+
+
+def test_frame_titles_and_quality_tab_show_motion_fidelity(explore):
+    spec = _spec(explore)
+    titles = next(p for p in spec["params"] if p["name"] == "titles")["value"]
+    assert "motion fidelity" in titles[1] and "motion fidelity" not in titles[0]  # nothing to compare frame 0 with
+    quality = [json.loads(c.proto.spec) for c in explore.get("vega_lite_chart")]
+    # A fixed size in the spec: a chart sized to its (hidden, zero-wide) tab would collapse to a flat line.
+    frame_quality = next(q for q in quality if "motion fidelity" in json.dumps(q))
+    assert isinstance(frame_quality.get("width"), int) and isinstance(frame_quality.get("height"), int)
+
+
+@pytest.mark.parametrize("mode", ["anchored", "warm", "joint-pca", "independent"])
+def test_mode_picker_says_each_trade_off(mode):
+    from hiddenrep.ui.widgets import MODE_LABELS
+
+    assert ":" in MODE_LABELS[mode] or "(" in MODE_LABELS[mode]

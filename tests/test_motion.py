@@ -1,0 +1,90 @@
+"""Motion fidelity: the metric's properties, and the stable default on ground-truth controls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hiddenrep.reduce import cached_frames, project_run
+from hiddenrep.reduce.metrics import hidden_motion, jitter, motion_summary, screen_motion, spearman
+from hiddenrep.reduce.synthetic import auroc, mover_auroc, movers_run, static_run
+
+STABLE = "anchored"  # the motion-faithful mode (the default once measured on the real runs: README)
+FAST = {"tsne": {"n_iter": 250, "early_exaggeration_iter": 100, "warm_iter": 100},
+        "umap": {"n_epochs": 100}}
+
+
+def test_hidden_motion_ignores_a_layer_that_grows_and_screen_motion_ignores_rotation_and_scale():
+    rng = np.random.default_rng(0)
+    before = rng.normal(size=(50, 8))
+    after = before.copy()
+    after[:5] += 3.0
+    assert np.allclose(hidden_motion(before, after * 7.0), hidden_motion(before, after))
+    assert hidden_motion(before, after)[:5].min() > hidden_motion(before, after)[5:].max()
+    layout = rng.normal(size=(50, 2))
+    turn = np.array([[0.0, -1.0], [1.0, 0.0]])
+    assert np.allclose(screen_motion(layout, 3 * layout @ turn + 5), 0, atol=1e-9)
+
+
+def test_spearman_and_motion_summary_rank_movement():
+    a = np.arange(10.0)
+    assert spearman(a, a**3) == pytest.approx(1.0) and spearman(a, -a) == pytest.approx(-1.0)
+    assert np.isnan(spearman(a, np.ones(10)))
+    rng = np.random.default_rng(1)
+    hidden = [rng.normal(size=(40, 6))]
+    step = np.zeros((40, 6))
+    step[:, :2] = rng.normal(size=(40, 2)) * np.linspace(0, 0.3, 40)[:, None]
+    hidden.append(hidden[0] + step)
+    faithful = [h[:, :2] for h in hidden]  # a fixed map that sees all of the movement
+    scrambled = [faithful[0], faithful[0] + rng.normal(size=(40, 2))]
+    assert motion_summary(hidden, faithful)["median"] > 0.8
+    assert abs(motion_summary(hidden, scrambled)["pooled"]) < 0.4
+
+
+def test_auroc_known_answers():
+    truth = np.array([False, False, True, True])
+    assert auroc(np.array([0.1, 0.2, 0.8, 0.9]), truth) == 1.0
+    assert auroc(np.array([0.9, 0.8, 0.2, 0.1]), truth) == 0.0
+    assert auroc(np.ones(4), truth) == 0.5
+
+
+@pytest.fixture(scope="module")
+def control():
+    return movers_run(n_points=300, n_features=16, n_clusters=5, n_checkpoints=3, seed=0)
+
+
+@pytest.mark.parametrize("method", ["umap"])  # t-SNE: bench/motion.py (independent t-SNE also scores ~1 here)
+def test_the_stable_mode_finds_the_points_the_model_moved(control, method):
+    def found(mode):
+        proj = project_run(control.run, method=method, mode=mode, params=FAST[method], cache=False)
+        return mover_auroc(control, proj.coords)
+
+    stable, independent = found(STABLE), found("independent")
+    assert stable > 0.9 and stable > independent, (stable, independent)
+
+
+@pytest.mark.parametrize("method", ["tsne", "umap"])
+def test_the_stable_mode_holds_still_when_nothing_moved(control, method):
+    hidden = control.run.hidden[0]
+    still = project_run(static_run(hidden), method=method, mode=STABLE, params=FAST[method], cache=False).coords
+    noise = [project_run(static_run(hidden), method=method, mode="independent", checkpoints=["0000"],
+                         random_state=seed, params=FAST[method], cache=False).coords[0] for seed in (0, 1)]
+    floor = jitter(*noise)
+    assert floor > 0.01 and jitter(still[0], still[1]) < 0.1 * floor, (jitter(still[0], still[1]), floor)
+
+
+def test_project_run_reports_motion_fidelity_per_transition(control):
+    proj = project_run(control.run, method="pca", mode="joint-pca", cache=False)
+    first, rest = proj.metrics["motion_fidelity"].iloc[0], proj.metrics["motion_fidelity"].iloc[1:]
+    assert np.isnan(first) and rest.between(-1, 1).all()
+    assert proj.metrics["motion_fidelity_knn"].iloc[1:].notna().all()
+
+
+def test_anchored_is_deterministic_and_its_parameters_key_the_cache(control, tmp_path):
+    first, again = (project_run(control.run, method="umap", mode="anchored", params=FAST["umap"], cache=False).coords
+                    for _ in range(2))
+    np.testing.assert_array_equal(first, again)
+    default = cached_frames(control.run, method="umap", mode="anchored", cache=tmp_path).cache_path
+    stiffer = cached_frames(control.run, method="umap", mode="anchored", params={"anchor_power": 2.0},
+                            cache=tmp_path).cache_path
+    assert default != stiffer
