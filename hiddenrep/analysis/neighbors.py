@@ -123,16 +123,31 @@ def neighborhood_change(run, checkpoints, rows=None, *, k: int = 10, metric: str
     return change
 
 
+_QUERY_BLOCK = 8192  # rows per block: the float64 temporaries stay in cache (the 100k-point click: 3x faster)
+
+
 def _query(hidden: np.ndarray, row: int, metric: str) -> np.ndarray:
-    """Exact distances from one point to every point (itself: inf). O(n·h), so no index is needed."""
-    x = _prepare(hidden, metric)
-    distances = _pair_distances(x, np.array([row]), np.arange(len(x))[None, :], metric)[0]
+    """Exact distances from one point to every point (itself: inf). O(n·h), so no index is needed: at 100k
+    points a click costs a fraction of a second (bench/scale.py), less than reading a stored index would.
+    Computed block by block with the very operations of :func:`_pair_distances`, so results are identical."""
+    hidden = np.asarray(hidden)
+    query = _prepare(hidden[row:row + 1], metric)
+    distances = np.empty(len(hidden))
+    for start in range(0, len(hidden), _QUERY_BLOCK):
+        block = _prepare(hidden[start:start + _QUERY_BLOCK], metric)
+        distances[start:start + len(block)] = _pair_distances(np.concatenate([query, block]), np.array([0]),
+                                                              np.arange(1, len(block) + 1)[None, :], metric)[0]
     distances[row] = np.inf
     return distances
 
 
 def _top(distances: np.ndarray, k: int) -> np.ndarray:
-    return np.lexsort((np.arange(len(distances)), distances))[:k]
+    """The ``k`` smallest distances, ties by index: the first k of a full lexsort, sorting only the candidates."""
+    if k >= len(distances):
+        return np.lexsort((np.arange(len(distances)), distances))[:k]
+    kth = np.partition(distances, k - 1)[k - 1]
+    candidates = np.flatnonzero(distances <= kth)
+    return candidates[np.lexsort((candidates, distances[candidates]))][:k]
 
 
 def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str = "cosine",

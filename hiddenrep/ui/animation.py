@@ -14,18 +14,18 @@ import streamlit as st
 
 from .. import jobs
 from .data import chart_points, open_run, point_colors, still_points, store
-from .scatter import _component, spec_json
+from .scatter import Payload, _component, component_args, spec_json
 
 EXPORT_KINDS = {"GIF": "gif", "MP4": "mp4", "HTML": "html"}
 MIME = {"gif": "image/gif", "mp4": "video/mp4", "html": "text/html"}
 
 
-def tween_view(spec: str, spec_key: str, *, focus: str | None = None, key: str, speed: float = 1.0,
+def tween_view(spec: Payload, spec_key: str, *, focus: str | None = None, key: str, speed: float = 1.0,
                loop: bool = True, autoplay: bool = False, hint: str = "click a point to track it") -> dict | None:
     """Draw a tweened spec (:func:`hiddenrep.viz.tween_scatter`) in the app's scatter component: the browser
     plays it (play/pause, speed in checkpoints per second, loop, a scrubber between checkpoints).
     Returns ``{"example_id", "frame", "clicked_at"}`` of the last clicked point, or None."""
-    return _component(spec=spec, spec_key=spec_key, focus=focus or "", interval_ms=600, speed=speed, loop=loop,
+    return _component(**component_args(spec), spec_key=spec_key, focus=focus or "", interval_ms=600, speed=speed, loop=loop,
                       autoplay=autoplay, hint=hint, key=key, default=None)
 
 

@@ -3,33 +3,124 @@
 Streamlit's own Vega-Lite element evaluates expressions with Vega's CSP-safe interpreter, about 3x
 slower per slider step than compiled expressions (bench/ui.py). This component draws the very same
 Vega-Lite spec with vega-embed (vendored, no CDN) and returns the clicked point.
+
+Data travels as binary columns, not JSON rows: :func:`spec_json` turns every table of the Altair
+chart into a named data source and packs its columns into one ``bytes`` argument (float32 / int32
+arrays, strings dictionary-coded), which Streamlit's components v1 delivers to the browser as a
+``Uint8Array`` without JSON or base64. Components v2 (no iframe, Arrow) was not adopted: v1 already
+carries bytes, and the browser tests and benches drive the component's iframe.
+
+Above :data:`WEBGL_ABOVE` points the browser draws the points of that same spec with WebGL (the
+tween ``mix(a, b, t)`` in the vertex shader, colours from the spec's own Vega colour scale) while
+Vega keeps drawing everything else (title, ring, legend, zoom); bench/scale.py measures both.
+``?renderer=vega`` or ``?renderer=webgl`` in the page URL forces one for the session.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
 import streamlit.components.v1 as components
 
 _component = components.declare_component("epoch_scatter", path=str(Path(__file__).parent / "frontend"))
+# bench/scale.py, side by side on 2 shared cores, software GL: Vega's canvas scrubs faster at 10k points
+# (it redraws only what changed at 1 frame/step), WebGL wins from 20k on and is the only one near the targets at 100k.
+WEBGL_ABOVE = 20_000
+RENDERERS = ("auto", "vega", "webgl")
+_TRANSFORMER = "hiddenrep-binary"
+_LOCK = threading.Lock()  # Altair's active data transformer is global
 
 
-def spec_json(chart: alt.TopLevelMixin) -> tuple[str, str]:
-    """(spec as JSON, content key). Inline data of any size: the point of the chart is all the points."""
-    with alt.data_transformers.disable_max_rows():
-        text = json.dumps(chart.to_dict(), separators=(",", ":"))
-    return text, hashlib.sha1(text.encode()).hexdigest()
+@dataclass(frozen=True)
+class Payload:
+    """A chart ready for the component: the Vega-Lite spec (data as named sources), the tables' column
+    layout (JSON), and the column bytes. ``n_points``: rows of the largest table (what the renderer is chosen
+    by). Three strings, so ``st.cache_data`` pickles it at memcpy speed even at 100k points."""
+
+    spec: str
+    tables: str
+    blob: bytes
+    n_points: int
 
 
-def epoch_scatter_view(spec: str, spec_key: str, *, focus: str | None = None, key: str = "epoch_scatter",
+def _column(values: pd.Series, chunks: list[bytes], offset: int) -> tuple[dict, int]:
+    """One column as a typed array in the blob (numbers) or codes into a list of distinct values (the rest)."""
+    array = values.to_numpy()
+    if array.dtype.kind == "b" or (array.dtype.kind in "iu" and len(array) and 0 <= array.min() and array.max() < 256):
+        array, kind = array.astype(np.uint8), "uint8"  # flags (ok<k>) and small codes: a byte each
+    elif array.dtype.kind in "iu" and (not len(array) or (array.min() >= -2**31 and array.max() < 2**31)):
+        array, kind = array.astype(np.int32), "int32"
+    elif array.dtype.kind in "iuf":
+        array, kind = array.astype(np.float32), "float32"
+    else:
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        distinct = np.asarray(distinct, dtype=object).tolist()  # one vectorised copy: iterating Arrow strings is slow
+        column = {"type": "dict", "values": [v.item() if isinstance(v, np.generic) else v for v in distinct]}
+        array = codes.astype(np.int32)  # -1: missing
+        entry, offset = _column(pd.Series(array), chunks, offset)
+        return {**entry, **column, "codes": entry["type"]}, offset
+    data = array.tobytes()
+    pad = (-len(data)) % 4  # keep every array 4-byte aligned in the blob
+    chunks.append(data + b"\0" * pad)
+    return {"type": kind, "offset": offset, "length": len(array)}, offset + len(data) + pad
+
+
+def spec_json(chart: alt.TopLevelMixin) -> tuple[Payload, str]:
+    """(payload, content key) of an Altair chart: its spec with every table as a named source, and the bytes."""
+    tables: dict[int, tuple[str, pd.DataFrame]] = {}
+
+    def stash(data):
+        if not isinstance(data, pd.DataFrame):
+            return alt.data_transformers.get("default")(data)
+        name, _ = tables.setdefault(id(data), (f"table{len(tables)}", data))
+        return {"name": name}
+
+    with _LOCK:
+        alt.data_transformers.register(_TRANSFORMER, stash)
+        with alt.data_transformers.enable(_TRANSFORMER):
+            spec = chart.to_dict()
+    chunks, offset, layout = [], 0, {}
+    for name, frame in tables.values():
+        columns = {}
+        for column in frame.columns:
+            columns[str(column)], offset = _column(frame[column], chunks, offset)
+        layout[name] = {"n": len(frame), "columns": columns}
+    text, layout_text = json.dumps(spec, separators=(",", ":")), json.dumps(layout, separators=(",", ":"))
+    blob = b"".join(chunks)
+    key = hashlib.sha1(text.encode() + layout_text.encode() + blob).hexdigest()
+    n_points = max((len(frame) for _, frame in tables.values()), default=0)
+    return Payload(text, layout_text, blob, n_points), key
+
+
+def renderer_choice(n_points: int) -> str:
+    """'webgl' or 'vega' for a chart of ``n_points`` (the URL's ``?renderer=`` wins when given)."""
+    forced = st.query_params.get("renderer") or st.session_state.get("scatter_renderer", "auto")
+    if forced in ("vega", "webgl"):
+        st.session_state["scatter_renderer"] = forced  # kept across pages: navigation drops the query string
+        return forced
+    return "webgl" if n_points > WEBGL_ABOVE else "vega"
+
+
+def component_args(payload: Payload) -> dict:
+    """The component arguments that carry a chart (the spec's JSON stays readable in ``spec``)."""
+    return {"spec": payload.spec, "tables": payload.tables, "blob": payload.blob,
+            "renderer": renderer_choice(payload.n_points)}
+
+
+def epoch_scatter_view(spec: Payload, spec_key: str, *, focus: str | None = None, key: str = "epoch_scatter",
                        interval_ms: int = 600) -> dict | None:
     """Draw ``spec``; returns ``{"example_id", "frame", "clicked_at"}`` of the last clicked point, or None.
 
     The browser keeps its view (and the checkpoint on screen) while ``spec_key`` stays the same;
     ``focus`` only moves the highlight ring.
     """
-    return _component(spec=spec, spec_key=spec_key, focus=focus or "", interval_ms=interval_ms, key=key,
-                      default=None)
+    return _component(**component_args(spec), spec_key=spec_key, focus=focus or "", interval_ms=interval_ms,
+                      key=key, default=None)

@@ -99,6 +99,44 @@ def chromium() -> Iterator:
             browser.close()
 
 
+def generated_run(root: str | os.PathLike, n: int, *, frames: int = 21, dim: int = 32, classes: int = 10,
+                  predictions: bool = True, seed: int = 0) -> str:
+    """Write a complete run of ``n`` examples x ``frames`` checkpoints into the store at ``root`` without
+    training (big runs for bench/scale.py and the browser tests): ``dim``-d blobs drifting from noise to
+    ``classes`` clusters, with probs / pred / loss unless ``predictions`` is False. Returns the run id."""
+    import numpy as np
+    import pandas as pd
+
+    from ..store import RunStore
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, n)
+    names = [f"class {k}" for k in range(classes)]
+    examples = pd.DataFrame({"example_id": [f"ex-{i:06d}" for i in range(n)],
+                             "split": np.where(rng.random(n) < 0.2, "validation", "train"),
+                             "text": [f"generated example {i}" for i in range(n)], "label": labels,
+                             "label_name": np.array(names)[labels]})
+    run_id = f"generated-{n}"
+    writer = RunStore(root).create(run_id, examples=examples, dataset={"name": "generated", "class_names": names},
+                                   model={"name": "generated", "hidden_dim": dim}, config={}, seed=seed)
+    centres = rng.normal(size=(classes, dim)) * 4
+    start, noise = rng.normal(size=(n, dim)), rng.normal(size=(n, dim)) * 0.8
+    for t in range(frames):
+        w = t / max(frames - 1, 1)
+        hidden = ((1 - w) * start + w * (centres[labels] + noise)).astype(np.float32)
+        with writer.checkpoint(epoch=t, step=t) as checkpoint:
+            checkpoint.write("hidden", hidden)
+            if predictions:
+                logits = -((hidden[:, None, :] - centres[None]) ** 2).sum(-1) / dim
+                probs = np.exp(logits - logits.max(1, keepdims=True))
+                probs = (probs / probs.sum(1, keepdims=True)).astype(np.float32)
+                checkpoint.write("probs", probs)
+                checkpoint.write("pred", probs.argmax(1).astype(np.int64))
+                checkpoint.write("loss", -np.log(probs[np.arange(n), labels] + 1e-9).astype(np.float32))
+    writer.finish()
+    return run_id
+
+
 def scatter_frame(page, timeout: float = 120.0):
     """The epoch-scatter component's frame once its Vega view is drawn."""
     deadline = time.time() + timeout
