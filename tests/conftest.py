@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 import pytest
 
@@ -76,3 +80,20 @@ def browser():
             yield instance
     except ChromiumMissing as error:
         pytest.fail(str(error))
+
+
+_COLUMN_TYPES = {"float32": np.float32, "int32": np.int32, "uint8": np.uint8}
+
+
+def decode_tables(layout: str, blob: bytes) -> dict[str, pd.DataFrame]:
+    """What the scatter component's decodeTables does, in Python: the tables back from their layout and bytes."""
+    out = {}
+    for name, table in json.loads(layout).items():
+        columns = {}
+        for column, c in table["columns"].items():
+            dtype = _COLUMN_TYPES[c["codes"] if c["type"] == "dict" else c["type"]]
+            array = np.frombuffer(blob, dtype=dtype, count=c["length"], offset=c["offset"])
+            columns[column] = ([None if code < 0 else c["values"][code] for code in array] if c["type"] == "dict"
+                               else array)
+        out[name] = pd.DataFrame(columns)
+    return out

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import decode_tables
 from hiddenrep.ui import state
 from hiddenrep.ui.widgets import FADE_LABEL
 
@@ -17,12 +18,17 @@ PAGES = Path(__file__).resolve().parents[1] / "app_pages"
 
 
 def _spec(at: AppTest) -> dict:
+    """The scatter's Vega-Lite spec, its points table put back as rows (the component ships it as bytes)."""
     component = next(iter(at.main.get("component_instance")))
-    return json.loads(json.loads(component.proto.json_args)["spec"])
+    args = json.loads(component.proto.json_args)
+    blob = next(a.bytes for a in component.proto.special_args if a.key == "blob")
+    spec = json.loads(args["spec"])
+    spec["rows"] = next(iter(decode_tables(args["tables"], blob).values())).to_dict("records")
+    return spec
 
 
 def _rows(spec: dict) -> list[dict]:
-    return next(iter(spec["datasets"].values()))
+    return spec["rows"]
 
 
 def _fade_on(at: AppTest, tiny_run) -> AppTest:
@@ -48,7 +54,8 @@ def _check_faded(spec: dict, tiny_run) -> None:
     expected = np.array([by_id[r["example_id"]] <= 0.2 for r in rows])
     expected[:, 0] = False
     assert (faded == expected).all() and faded.any() and not faded.all()
-    assert "faded" in json.dumps(spec)  # the opacity condition reads the per-frame column
+    encoding = {k: v for k, v in spec.items() if k != "rows"}
+    assert "faded" in json.dumps(encoding)  # the opacity condition reads the per-frame column
 
 
 def test_explore_fades_the_points_the_model_did_not_move(explore, tiny_run):

@@ -13,21 +13,7 @@ from hiddenrep.ui.scatter import WEBGL_ABOVE, renderer_choice, spec_json
 from hiddenrep.viz import epoch_scatter, scatter_table
 from hiddenrep.viz.tween import tween_scatter
 
-TYPES = {"float32": np.float32, "int32": np.int32, "uint8": np.uint8}
-
-
-def _decode(payload) -> dict[str, pd.DataFrame]:
-    """What index.html's decodeTables does, in Python: the tables back from the layout and the bytes."""
-    out = {}
-    for name, table in json.loads(payload.tables).items():
-        columns = {}
-        for column, c in table["columns"].items():
-            dtype = TYPES[c["codes"] if c["type"] == "dict" else c["type"]]
-            array = np.frombuffer(payload.blob, dtype=dtype, count=c["length"], offset=c["offset"])
-            columns[column] = ([None if code < 0 else c["values"][code] for code in array] if c["type"] == "dict"
-                               else array)
-        out[name] = pd.DataFrame(columns)
-    return out
+from conftest import decode_tables
 
 
 def _table(n=40, frames=3, seed=0):
@@ -44,7 +30,7 @@ def test_every_table_travels_as_columns_and_comes_back_equal():
     assert "datasets" not in spec and '"values"' not in json.dumps(spec["layer"][0])  # no rows in the JSON
     names = {layer["data"]["name"] for layer in spec["layer"] if "name" in layer.get("data", {})}
     assert names == {"table0"}  # points and ring share one table
-    (back,) = _decode(payload).values()
+    (back,) = decode_tables(payload.tables, payload.blob).values()
     assert list(back.columns) == list(table.columns) and payload.n_points == len(table)
     assert back["example_id"].tolist() == table["example_id"].tolist()
     assert back["color"].tolist() == table["color"].tolist()
@@ -62,7 +48,7 @@ def test_tween_tables_keep_their_own_names_and_nan_survives():
     table = _table()
     table.loc[0, "text"] = None
     payload, _ = spec_json(tween_scatter(table, frame_titles=["a", "b", "c"], tracked=["e1", "e2"], trails=True))
-    tables = _decode(payload)
+    tables = decode_tables(payload.tables, payload.blob)
     assert len(tables) >= 3  # points, the tracked few, their trails
     assert max(len(t) for t in tables.values()) == len(table) == payload.n_points
     points = next(t for t in tables.values() if len(t) == len(table))
