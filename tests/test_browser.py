@@ -56,8 +56,10 @@ def test_train_scrub_click_and_read_neighbours(tmp_path, browser):
             page.screenshot(path=str(shots / "clicked.png"))
         clicked = heading.inner_text().split()[2]  # the point on top where the mouse landed
         assert clicked.startswith("syn-") and "epoch 1" in heading.inner_text()
-        table = page.locator("[data-testid=stDataFrame]:visible").first  # the Neighbours tab
+        table = page.locator(".hr-neighbours table:visible").first  # the Neighbours tab
         table.wait_for()
+        assert table.locator("tbody tr").first.get_attribute("title") == clicked  # the example heads its table
+        assert table.locator("tbody tr").count() > 1
         page.wait_for_timeout(500)
         assert frame.evaluate("window.hiddenrepView.signal('frame')") == 1  # the rerun kept the checkpoint
         assert frame.evaluate("window.hiddenrepView.signal('focus')") == clicked  # and rings the point

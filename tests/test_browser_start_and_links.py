@@ -60,7 +60,8 @@ def test_links_carry_the_view_and_the_back_button_steps_back(tiny_run, tmp_path,
         page.get_by_role("heading", name="Animate a run").wait_for(timeout=60_000)
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.get_by_text("Runs directory").wait_for(timeout=60_000)  # the router ran: its run picker
-        assert f"{tiny_run.id} (complete" in page.evaluate(SIDEBAR_TEXT)
+        page.wait_for_function(f"({SIDEBAR_TEXT})().includes({json.dumps(tiny_run.id + ' (complete')})",
+                               timeout=60_000)  # the picker fills in on the same run, a moment later
         assert page.get_by_text("streamlit app").count() == 0  # not Streamlit's own page list
 
         page.goto(f"{url}/?run={tiny_run.id}&example={examples[7]}&checkpoint=1")

@@ -7,6 +7,7 @@ at (scrubbing happens in the browser, so Python only learns the checkpoint on sc
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -14,6 +15,7 @@ import json
 import streamlit as st
 
 from . import state
+from .scatter import Payload
 
 PARAMS = {"run": state.RUN_ID, "example": state.EXAMPLE_ID, "checkpoint": state.FRAME}
 
@@ -67,18 +69,20 @@ def page_links(pages: list, params: dict[str, str]) -> None:
         st.page_link(page, query_params=params)
 
 
-def open_at_linked_frame(spec: str, spec_key: str) -> tuple[str, str]:
-    """The scatter spec opening on the checkpoint a link named; unchanged without one. The link's
+def open_at_linked_frame(payload: Payload, spec_key: str) -> tuple[Payload, str]:
+    """The scatter payload opening on the checkpoint a link named; unchanged without one. The link's
     checkpoint holds until the next click in the chart (a rerun must not snap the chart back)."""
     frame = st.session_state.get(state.OPEN_AT_FRAME)
-    return (spec, spec_key) if frame is None else _with_frame(spec, frame)
+    if frame is None:
+        return payload, spec_key
+    spec = _with_frame(payload.spec, frame)
+    return dataclasses.replace(payload, spec=spec), hashlib.sha1(f"{spec_key}:{frame}".encode()).hexdigest()
 
 
 @functools.lru_cache(maxsize=4)
-def _with_frame(spec: str, frame: int) -> tuple[str, str]:
+def _with_frame(spec: str, frame: int) -> str:
     parsed = json.loads(spec)
     for param in parsed.get("params", []):
         if param.get("name") == "frame" and isinstance(param.get("value"), int):
             param["value"] = max(0, min(frame, int((param.get("bind") or {}).get("max", frame))))
-    text = json.dumps(parsed, separators=(",", ":"))
-    return text, hashlib.sha1(text.encode()).hexdigest()
+    return json.dumps(parsed, separators=(",", ":"))
