@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from hiddenrep.cli import main
@@ -37,8 +39,8 @@ def test_app_points_streamlit_at_the_runs_folder(tmp_path, monkeypatch):
     class Done:
         returncode = 0
 
-    def fake_run(command, env):
-        seen.update(command=command, env=env)
+    def fake_run(command, env, cwd):
+        seen.update(command=command, env=env, cwd=cwd)
         return Done()
 
     monkeypatch.setattr(subprocess, "run", fake_run)
@@ -46,6 +48,7 @@ def test_app_points_streamlit_at_the_runs_folder(tmp_path, monkeypatch):
     assert seen["env"]["HIDDENREP_RUNS"] == str(tmp_path.resolve())
     assert seen["command"][1:4] == ["-m", "streamlit", "run"] and seen["command"][4].endswith("streamlit_app.py")
     assert "8600" in seen["command"]
+    assert (Path(seen["cwd"]) / ".streamlit" / "config.toml").is_file()  # the app's own settings apply
     assert main(["app", str(tmp_path / "missing")]) == 2
 
 

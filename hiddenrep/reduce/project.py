@@ -170,8 +170,11 @@ def _rows(run, examples) -> np.ndarray:
     return rows
 
 
-def _input_stamp(run, checkpoint) -> list[int]:
-    """Size and mtime of a checkpoint's hidden array: a rewritten or damaged one misses the cache."""
+def _input_stamp(run, checkpoint) -> list[int] | None:
+    """Size and mtime of a checkpoint's hidden array: a rewritten or damaged one misses the cache.
+    None for a run held in memory (no files; such a run is projected with ``cache=False``)."""
+    if run.path is None:
+        return None
     path = Path(run.path) / "checkpoints" / checkpoint.name / "hidden.npy"
     try:
         stat = path.stat()
