@@ -52,7 +52,7 @@ def _open(story: Story, url: str, page_name: str) -> None:
     page = story.page
     page.goto(url)
     page.get_by_test_id("stSidebar").get_by_text("Runs directory").wait_for(timeout=WAIT)
-    story.click(page.get_by_test_id("stSidebarNav").get_by_role("link", name=page_name))
+    story.click(page.get_by_test_id("stSidebar").get_by_role("link", name=re.compile(f"^{page_name}$", re.I)))
 
 
 def _train(story: Story, url: str, *, dataset: str, model: str = "ffnn", epochs: int = 2) -> None:

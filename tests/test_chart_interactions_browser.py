@@ -43,13 +43,14 @@ def test_legend_click_filters_classes_and_zoom_pan_reset_pick_nothing(browser):
     n = 300
     points = pd.DataFrame({"example_id": [f"e{i}" for i in range(n)], "text": ["x"] * n})
     table = scatter_table(rng.normal(size=(3, n, 2)), points, color=np.array(["a", "b"])[np.arange(n) % 2])
-    spec, key = spec_json(scatter_chart(table, frame_titles=["0", "1", "2"], color_domain=["a", "b"]))
+    payload, key = spec_json(scatter_chart(table, frame_titles=["0", "1", "2"], color_domain=["a", "b"]))
     page = browser.new_page(viewport={"width": 900, "height": 800})
     page.add_init_script("window.picks = []; window.addEventListener('message', (e) => {"
                          " if (e.data && e.data.type === 'streamlit:setComponentValue') window.picks.push(e.data.value); });")
     page.goto(INDEX.as_uri())
-    page.evaluate("([spec, key]) => window.postMessage({type: 'streamlit:render', args: {spec, spec_key: key, focus: '',"
-                  " interval_ms: 600}}, '*')", [spec, key])
+    page.evaluate("([spec, tables, blob, key]) => window.postMessage({type: 'streamlit:render', args: {spec, tables,"
+                  " blob: new Uint8Array(blob), renderer: 'vega', spec_key: key, focus: '', interval_ms: 600}}, '*')",
+                  [payload.spec, payload.tables, list(payload.blob), key])
     page.wait_for_function("window.hiddenrepView !== undefined", timeout=30_000)
     page.wait_for_timeout(300)
     assert page.evaluate(OPACITIES) == {"a": 0.75, "b": 0.75}
