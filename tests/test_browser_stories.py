@@ -127,7 +127,8 @@ def test_animate_tracks_suspected_mislabels_once_scored(tmp_path, browser, shots
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         story = Story(page, "animate: track the 10 most suspected mislabels")
         _train(story, url, dataset="synthetic", epochs=3)
-        page.locator("[data-testid=stVegaLiteChart] canvas").first.wait_for(timeout=60_000)  # the job card's curves
+        page.locator("[data-testid=stVegaLiteChart] svg.marks, [data-testid=stVegaLiteChart] canvas").first.wait_for(
+            timeout=60_000)  # the job card's curves (Streamlit draws them as SVG or canvas)
         page.wait_for_timeout(1000)
         page.screenshot(path=str(shots / "story-training-curves.png"), full_page=True)
         _open(story, url, "animate")
