@@ -1,4 +1,4 @@
-"""A 50,000-point run in Debian's Chromium: the WebGL layer draws it, scrubs, plays, zooms and picks a point.
+"""A 50,000-point run in Debian's Chromium: the points layer draws it, scrubs, plays, zooms and picks a point.
 
 The run is generated (no training), 3 checkpoints of 8-d vectors, so the test spends its time in the browser.
 """
@@ -30,8 +30,8 @@ def test_fifty_thousand_points_scrub_play_zoom_and_click(tmp_path, browser):
         page.goto(url)
         frame = _scatter(page)
         api = "window.hiddenrepScatter"
-        assert frame.evaluate(f"{api}.renderer") == "webgl"
-        assert frame.evaluate(f"{api}.paintedPixels()") > 2000  # the points are on the GL canvas
+        assert frame.evaluate(f"{api}.renderer") == "pixels"
+        assert frame.evaluate(f"{api}.paintedPixels()") > 2000  # the points are on the layer's canvas
 
         slider = frame.locator("#slider input[type=range]")
         slider.fill("0")
@@ -48,7 +48,7 @@ def test_fifty_thousand_points_scrub_play_zoom_and_click(tmp_path, browser):
         assert "play" in frame.locator("#play").inner_text()
 
         domain = frame.evaluate(f"{api}.state().domain")
-        box = frame.locator("#vis canvas:not(.gl-points)").bounding_box()  # in page coordinates
+        box = frame.locator("#vis canvas:not(.points)").bounding_box()  # in page coordinates
         offset = frame.frame_element().bounding_box()
         center = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}
         page.mouse.move(center["x"], center["y"])

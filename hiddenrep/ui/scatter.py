@@ -10,10 +10,12 @@ arrays, strings dictionary-coded), which Streamlit's components v1 delivers to t
 ``Uint8Array`` without JSON or base64. Components v2 (no iframe, Arrow) was not adopted: v1 already
 carries bytes, and the browser tests and benches drive the component's iframe.
 
-Above :data:`WEBGL_ABOVE` points the browser draws the points of that same spec with WebGL (the
-tween ``mix(a, b, t)`` in the vertex shader, colours from the spec's own Vega colour scale) while
-Vega keeps drawing everything else (title, ring, legend, zoom); bench/scale.py measures both.
-``?renderer=vega`` or ``?renderer=webgl`` in the page URL forces one for the session.
+Above :data:`POINTS_ABOVE` points the browser draws the points of that same spec with its own points layer
+(``frontend/points.js``: positions ``a + (b - a) * w``, colours from the spec's own Vega colour scale) while
+Vega keeps drawing everything else (title, ring, legend, zoom). The layer paints pixels with a JavaScript
+loop ("pixels"): in Chromium without a GPU (SwiftShader, as CI has) WebGL pays ~1.5 µs per point primitive
+and plays 100k points at 1-5 fps, the loop at 30+. ``?renderer=vega|pixels|webgl`` in the page URL forces
+one for the session (WebGL is the faster choice on a machine with a real GPU); bench/scale.py prints all.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 _component = components.declare_component("epoch_scatter", path=str(Path(__file__).parent / "frontend"))
-# bench/scale.py, side by side on 2 shared cores, software GL: Vega's canvas scrubs faster at 10k points
-# (it redraws only what changed at 1 frame/step), WebGL wins from 20k on and is the only one near the targets at 100k.
-WEBGL_ABOVE = 20_000
-RENDERERS = ("auto", "vega", "webgl")
+# Measured side by side (slider step until the frame is on screen, 2 shared cores): Vega's canvas 21 ms at 2k
+# points, 63 ms at 5k, 175 ms at 10k (one expression per point per step); the points layer ~30 ms (two screen
+# frames) at every size up to 100k. Below 3k Vega meets the 50 ms target and its antialiased squares win.
+POINTS_ABOVE = 3_000
+RENDERERS = ("auto", "vega", "pixels", "webgl")
 _TRANSFORMER = "hiddenrep-binary"
 _LOCK = threading.Lock()  # Altair's active data transformer is global
 
@@ -101,12 +104,12 @@ def spec_json(chart: alt.TopLevelMixin) -> tuple[Payload, str]:
 
 
 def renderer_choice(n_points: int) -> str:
-    """'webgl' or 'vega' for a chart of ``n_points`` (the URL's ``?renderer=`` wins when given)."""
+    """'pixels' or 'vega' for a chart of ``n_points`` (the URL's ``?renderer=`` wins when given)."""
     forced = st.query_params.get("renderer") or st.session_state.get("scatter_renderer", "auto")
-    if forced in ("vega", "webgl"):
+    if forced in RENDERERS[1:]:
         st.session_state["scatter_renderer"] = forced  # kept across pages: navigation drops the query string
         return forced
-    return "webgl" if n_points > WEBGL_ABOVE else "vega"
+    return "pixels" if n_points > POINTS_ABOVE else "vega"
 
 
 def component_args(payload: Payload) -> dict:
