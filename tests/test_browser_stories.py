@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hiddenrep.store import COMPLETE, RunStore
-from hiddenrep.ui.testing import app_server
+from browser_harness import app_server
 
 pytestmark = pytest.mark.browser
 WAIT = 240_000  # ms: training and projections share 2 cores with the rest of the suite

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import jobs
+from . import jobs
 from .data import chart_points, open_run, point_colors, still_points, store
 from .scatter import Payload, _component, component_args, spec_json
 

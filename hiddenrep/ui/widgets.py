@@ -7,7 +7,7 @@ import os
 
 import streamlit as st
 
-from .. import jobs
+from . import jobs
 from ..data import DEFAULT_DATASET
 from ..store import COMPLETE, RUNNING, DamagedRunError, Run, RunNotFoundError
 from . import state
