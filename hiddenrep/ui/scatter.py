@@ -5,10 +5,19 @@ slower per slider step than compiled expressions (bench/ui.py). This component d
 Vega-Lite spec with vega-embed (vendored, no CDN) and returns the clicked point.
 
 Data travels as binary columns, not JSON rows: :func:`spec_json` turns every table of the Altair
-chart into a named data source and packs its columns into one ``bytes`` argument (float32 / int32
-arrays, strings dictionary-coded), which Streamlit's components v1 delivers to the browser as a
-``Uint8Array`` without JSON or base64. Components v2 (no iframe, Arrow) was not adopted: v1 already
-carries bytes, and the browser tests and benches drive the component's iframe.
+chart into a named data source and packs its columns into one ``bytes`` blob (float32 / int32 / uint8
+arrays, strings dictionary-coded) plus their layout (JSON). Below :data:`INLINE_BELOW` bytes both ride in
+the component's arguments (components v1 hands bytes to the page as a ``Uint8Array``). Above it they are
+served once as two of Streamlit's media files and the arguments carry their URLs. Streamlit resends an
+element whole whenever any argument changes: a click that rings a point (``focus``) would otherwise resend
+the 19 MiB of a 100k x 21 run, where now it sends a few kB, and the browser fetches the data again only
+when ``spec_key`` changes. The same goes for ``server.maxMessageSize``.
+
+Components v2 (``st.components.v2.component``: no iframe, Arrow tables) was measured against this and not
+adopted: its data also rides inside the element's message (Arrow blobs beside the JSON), so a focus change
+resends it all the same; what removes the resend is taking the bytes out of the message, which v1 allows.
+The browser tests and benches drive the component's iframe. (``components.v1.html`` is deprecated; v1's
+``declare_component``, used here, is not.)
 
 Above :data:`POINTS_ABOVE` points the browser draws the points of that same spec with its own points layer
 (``frontend/points.js``: positions ``a + (b - a) * w``, colours from the spec's own Vega colour scale) while
@@ -31,6 +40,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
+from streamlit import runtime
 
 _component = components.declare_component("epoch_scatter", path=str(Path(__file__).parent / "frontend"))
 # Measured side by side (slider step until the frame is on screen, 2 shared cores): Vega's canvas 21 ms at 2k
@@ -38,6 +48,7 @@ _component = components.declare_component("epoch_scatter", path=str(Path(__file_
 # frames) at every size up to 100k. Below 3k Vega meets the 50 ms target and its antialiased squares win.
 POINTS_ABOVE = 3_000
 RENDERERS = ("auto", "vega", "pixels", "webgl")
+INLINE_BELOW = 1 << 20  # bytes of layout + blob; above, they are served as media files (see the module)
 _TRANSFORMER = "hiddenrep-binary"
 _LOCK = threading.Lock()  # Altair's active data transformer is global
 
@@ -113,9 +124,16 @@ def renderer_choice(n_points: int) -> str:
 
 
 def component_args(payload: Payload) -> dict:
-    """The component arguments that carry a chart (the spec's JSON stays readable in ``spec``)."""
-    return {"spec": payload.spec, "tables": payload.tables, "blob": payload.blob,
-            "renderer": renderer_choice(payload.n_points)}
+    """The component arguments that carry a chart (the spec's JSON stays readable in ``spec``): the tables
+    inline (``tables``, ``blob``) when small, else the URLs the page fetches them from (``tables_url``,
+    ``blob_url``: Streamlit's media files, kept while a run of the page draws them)."""
+    args = {"spec": payload.spec, "renderer": renderer_choice(payload.n_points)}
+    if len(payload.blob) + len(payload.tables) < INLINE_BELOW or not runtime.exists():
+        return {**args, "tables": payload.tables, "blob": payload.blob}
+    media = runtime.get_instance().media_file_mgr
+    place = f"hiddenrep-scatter-{id(payload)}"  # one per chart on the page (identical bytes share one file)
+    return {**args, "tables_url": media.add(payload.tables.encode(), "application/json", f"{place}-tables"),
+            "blob_url": media.add(payload.blob, "application/octet-stream", f"{place}-blob")}
 
 
 def epoch_scatter_view(spec: Payload, spec_key: str, *, focus: str | None = None, key: str = "epoch_scatter",

@@ -40,6 +40,9 @@
     return (datum, signals) => f(datum, ...Object.values(FUNCTIONS), ...signalNames.map(s => signals[s]));
   }
 
+  // Where Vega's renderer puts the view's (0, 0) on its canvas: the origin plus the padding.
+  const drawnOrigin = (view) => { const [x, y] = view.origin(), pad = view.padding(); return [x + pad.left, y + pad.top]; };
+
   function frameColumns(columns, prefix) {
     const out = [];
     while (columns[prefix + out.length]) out.push(columns[prefix + out.length]);
@@ -126,7 +129,7 @@
         w = this.ease ? this.ease({}, {t}) : t - a;
         if (!Number.isFinite(w)) w = t - a;
       } else { a = b = Math.min(Math.round(t), max); w = 0; }
-      const x = this.view.scale("x"), y = this.view.scale("y"), [ox, oy] = this.view.origin();
+      const x = this.view.scale("x"), y = this.view.scale("y"), [ox, oy] = drawnOrigin(this.view);
       const [dx0, dx1] = x.domain(), [rx0, rx1] = x.range(), [dy0, dy1] = y.domain(), [ry0, ry1] = y.range();
       const sx = (rx1 - rx0) / (dx1 - dx0), sy = (ry1 - ry0) / (dy1 - dy0);
       const map = [sx, ox + rx0 - dx0 * sx, sy, oy + ry0 - dy0 * sy];
@@ -447,4 +450,5 @@
   }
 
   window.PointsLayer = PointsLayer;
+  window.drawnOrigin = drawnOrigin;
 })();
