@@ -31,7 +31,7 @@ MODE_LABELS = {
 }
 
 
-FADE_LABEL = "Fade points the model did not move"
+FADE_LABEL = "Fade unmoved points"
 FADE_HELP = ("Draw faint the points whose hidden neighbourhood did not change since the previous checkpoint "
              "(at most 2 of their 10 nearest neighbours are new), so the eye goes to what the model moved.")
 
