@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hiddenrep.analysis import color_options
-from hiddenrep.jobs import label_issues_task, projection_task
+from hiddenrep.ui.jobs import label_issues_task, projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run, scatter_spec, store
 from hiddenrep.ui.links import open_at_linked_frame

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from hiddenrep.store import COMPLETE, RunStore
-from hiddenrep.ui.testing import app_server, scatter_frame
+from browser_harness import app_server, scatter_frame
 
 pytestmark = pytest.mark.browser
 WAIT = 240_000  # ms: training and projections share 2 cores with the rest of the suite

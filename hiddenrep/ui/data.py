@@ -107,7 +107,7 @@ def point_colors(run: Run, checkpoints: tuple[str, ...], proj, color_by: str, cl
     label-issue scores or neighbourhood changes it needs from the app's background tasks (see
     :func:`hiddenrep.ui.widgets.wait_for_colours`, which the page calls first)."""
     from ..analysis import coloring
-    from ..jobs import label_issues_task, neighborhood_task
+    from .jobs import label_issues_task, neighborhood_task
 
     rows = np.asarray(proj.rows)
     scores = neighborhood = None
@@ -128,7 +128,7 @@ STILL_CHANGE = 0.2
 def still_points(run: Run, checkpoints: tuple[str, ...], proj) -> np.ndarray:
     """(frames, points) bool: the points of ``proj`` whose hidden neighbourhood did not change into each frame
     (never in the first frame, which has nothing to compare with). Needs the neighbourhood task done."""
-    from ..jobs import neighborhood_task
+    from .jobs import neighborhood_task
 
     change = neighborhood_task(store().root, run.id, checkpoints).result()[: len(proj.checkpoints),
                                                                             np.asarray(proj.rows)]
