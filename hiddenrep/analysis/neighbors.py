@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.base import label_names
+
 METRICS = ("cosine", "euclidean")
 # Exact search grows as n²: at 40,000 points (64-d, 2 CPU cores) it takes as long as pynndescent's
 # cold start (~40-70 s of numba compilation per process), and above that the index wins, at ~0.985
@@ -160,8 +162,6 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
     class names ('+'-joined sets for multi-label runs). ``include_self`` puts the example itself first
     (rank 0, distance 0, change "itself"), so a table reads against what was asked about.
     """
-    from .label_quality import _prediction_names
-
     examples = run.examples()
     matches = np.flatnonzero(examples["example_id"].to_numpy() == example_id)
     if not len(matches):
@@ -182,7 +182,7 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
     if "pred" in run.array_names(current):  # runs imported without labels have no predictions
         labels = run.labels(examples)[rows]
         pred = np.asarray(run.load(current, "pred"))[rows]
-        prediction = _prediction_names(pred, run.class_names, run.multilabel)
+        prediction = label_names(pred, run.class_names, run.multilabel)
         correct = (pred == labels).all(1) if run.multilabel else pred == labels
     itself = [0] if include_self else []
     return pd.DataFrame({
