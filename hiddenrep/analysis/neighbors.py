@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..checks import check_vectors
 from ..data.base import label_names
 
 METRICS = ("cosine", "euclidean")
@@ -16,16 +17,13 @@ _BLOCK_BYTES = 64 * 2**20
 
 
 def _validate(vectors, k: int, metric: str) -> np.ndarray:
-    vectors = np.asarray(vectors)
-    if vectors.ndim != 2:
-        raise ValueError(f"vectors must be a 2-D array (n_points, n_features), got shape {vectors.shape}.")
+    """The vectors (checked by :func:`hiddenrep.checks.check_vectors`), once ``k`` and ``metric`` fit them."""
+    vectors = check_vectors(vectors)
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}.")
     if not 1 <= k < len(vectors):
         raise ValueError(f"k must be between 1 and n_points - 1 = {len(vectors) - 1} (a point is never its own "
                          f"neighbour), got k={k}.")
-    if not np.isfinite(vectors).all():
-        raise ValueError("vectors contain NaN or infinite values; the recorded checkpoint is damaged or diverged.")
     return vectors
 
 
