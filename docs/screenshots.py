@@ -80,7 +80,9 @@ def shoot(runs_dir: Path, out: Path) -> list[Path]:
 
         page.goto(f"{url}/?run={runs['main']}")
         try:
-            frame = scatter_frame(page, timeout=300)
+            scatter_frame(page, timeout=300)
+            page.get_by_text("Projecting").wait_for(state="detached", timeout=300_000)  # every checkpoint drawn
+            frame = scatter_frame(page, timeout=60)
         except TimeoutError:
             save("explore-not-drawn")
             raise

@@ -180,10 +180,11 @@ def _scatter_spec(identity: str, run_id: str, checkpoints: tuple[str, ...], meth
 
 
 def _frame_title(label: str, metrics: pd.Series) -> str:
-    parts = [label]
+    """The checkpoint on the first line, its quality figures on the second (one line is wider than the chart)."""
+    parts = []
     for column, name in (("motion_fidelity", "motion fidelity"), ("trustworthiness", "trustworthiness"),
                          ("knn_kept", "kNN kept"), ("jitter", "jitter"), ("hidden_change", "hidden change")):
         value = metrics.get(column)
         if value is not None and np.isfinite(value):
             parts.append(f"{name} {value:.2f}")
-    return " · ".join(parts)
+    return "\n".join([label, " · ".join(parts)]) if parts else label
