@@ -12,6 +12,8 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from conftest import texts
+
 from hiddenrep.io import InvalidImportError, import_run
 from hiddenrep.store import RunStore
 from hiddenrep.ui import state

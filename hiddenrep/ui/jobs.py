@@ -1,4 +1,4 @@
-"""Background work for the app: training in a subprocess, projections in one worker thread.
+"""Background work for the app: training in a subprocess, projections and scores on worker threads.
 
 This is the Streamlit side's glue (it lives in ``ui``, the app layer): the library itself runs in the
 foreground and reports progress through callbacks and the run store; nothing outside ``ui`` and the pages
@@ -27,8 +27,8 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
