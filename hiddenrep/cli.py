@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -26,6 +27,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from .data import load_dataset
     from .training import TrainEvent, train
+
+    # Ctrl-C (and the app's Cancel, a SIGINT) marks the run cancelled. A process started in the background
+    # by a shell (`nohup hiddenrep app &`) inherits SIGINT *ignored*, and Python then never raises
+    # KeyboardInterrupt: put the handler back so Cancel always works.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     if args.threads:
         import torch

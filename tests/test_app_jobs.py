@@ -52,6 +52,22 @@ def test_cancel_sends_sigint_and_the_run_is_marked_cancelled(tmp_path):
     assert run.status == "cancelled" and "cancelled at step" in run.manifest["error"]
 
 
+def test_cancel_works_when_the_app_was_started_with_sigint_ignored(tmp_path, monkeypatch):
+    """`nohup hiddenrep app &` starts the server with SIGINT ignored, and its training subprocesses inherit
+    that: Cancel (a SIGINT) must still stop them."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        job = start_training(tmp_path, epochs=500, **TINY)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    _wait(lambda: job.run() is not None and len(job.run().checkpoints) >= 2)
+    job.cancel()
+    job.process.wait(timeout=180)
+    assert job.returncode == 130 and job.run().status == "cancelled"
+
+
 def test_a_failing_job_reports_the_cli_error(tmp_path):
     job = start_training(tmp_path, dataset="no-such-dataset", epochs=1)
     job.process.wait(timeout=60)
