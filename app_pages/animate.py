@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hiddenrep.analysis import color_options
-from hiddenrep.jobs import label_issues_task, projection_task
+from hiddenrep.ui.jobs import label_issues_task, projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.animation import (
     EXPORT_KINDS,
@@ -50,24 +50,25 @@ wait_for_colours(run, checkpoints, color_by, progress_slot)
 # Which points to follow: clicked in the chart, found by text, or the most suspected mislabels.
 tracked = st.session_state.setdefault(state.TRACKED, [])
 track_click(state.ANIMATE, state.TRACKED)
-picks = st.columns([3, 1, 2, 1, 2, 1])
-search = picks[0].text_input("Track examples containing", placeholder="type words, press Enter")
-if picks[1].button("Track matches", disabled=not search.strip()):
+finder = st.columns([3, 1], vertical_alignment="bottom")
+search = finder[0].text_input("Track examples containing", placeholder="type words, press Enter")
+if finder[1].button("Track matches", disabled=not search.strip()):
     tracked += [i for i in search_examples(run.id, search) if i not in tracked]
+picks = st.columns([3, 1, 2, 1], vertical_alignment="center")
 issues = label_issues_task(store().root, run.id, len(checkpoints))
 issues_failed = issues.done and issues.future.exception() is not None
-if picks[2].button("Track the 10 most suspected mislabels", disabled=not issues.done or issues_failed or run.multilabel):
+if picks[0].button("Track the 10 most suspected mislabels", disabled=not issues.done or issues_failed or run.multilabel):
     tracked += [i for i in suspects(issues.result()) if i not in tracked]
 if not issues.done and not run.multilabel:
-    with picks[2]:  # reruns the page once the scores are ready, which enables the button
+    with picks[0]:  # reruns the page once the scores are ready, which enables the button
         task_progress(issues, "Scoring label quality")
 elif issues_failed:
-    picks[2].caption(f"No label scores: {issues.future.exception()}")
-trails = picks[3].toggle("Trails", value=True)
-fade_still = picks[4].toggle(FADE_LABEL, help=FADE_HELP)
+    picks[0].caption(f"No label scores: {issues.future.exception()}")
+trails = picks[1].toggle("Trails", value=True)
+fade_still = picks[2].toggle(FADE_LABEL, help=FADE_HELP)
 if fade_still:
     wait_for_colours(run, checkpoints, "neighbourhood change", progress_slot)
-if picks[5].button("Clear", disabled=not tracked):
+if picks[3].button("Clear", disabled=not tracked):
     tracked.clear()
 
 view = tween_spec(run.id, checkpoints, method, mode, len(checkpoints), color_by=color_by, tracked=tuple(tracked),

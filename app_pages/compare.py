@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hiddenrep.compare.seed import COMPARISON, SEED_COMPARISON, estimate_seconds
-from hiddenrep.jobs import projection_task
+from hiddenrep.ui.jobs import projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.animation import (
     comparable_runs,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hiddenrep.analysis import color_options
-from hiddenrep.jobs import label_issues_task, projection_task
+from hiddenrep.ui.jobs import label_issues_task, projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.data import example_images, neighbors, open_run, scatter_spec, store, wait_for_frames
 from hiddenrep.ui.links import open_at_linked_frame
@@ -42,9 +42,9 @@ controls = st.columns([1, 2, 2, 2])
 method, mode = projection_controls(controls[0], controls[1])
 color_by = controls[2].selectbox("Colour by", color_options(run))
 class_name = controls[3].selectbox("Class to colour", run.class_names) if run.multilabel else None
-filters = st.columns([1, 1, 2, 3])
-wrong_only = filters[0].toggle("Only misclassified", help="at the checkpoint on screen")
-validation_only = filters[1].toggle("Only validation")
+filters = st.columns([2, 2, 2, 3], vertical_alignment="center")
+wrong_only = filters[0].toggle("Misclassified only", help="at the checkpoint on screen")
+validation_only = filters[1].toggle("Validation only")
 fade_still = filters[2].toggle(FADE_LABEL, help=FADE_HELP)
 search = filters[3].text_input("Search text", placeholder="show only examples containing…",
                                label_visibility="collapsed")
@@ -119,11 +119,17 @@ with suspects_tab:
         ranked = suspects_table(issues.result())
         picked = st.dataframe(ranked, hide_index=True, on_select="rerun", selection_mode="single-row",
                               key="issues", height=420, row_height=56,
-                              column_config={"text": st.column_config.TextColumn(width="large"),
+                              column_config={"text": st.column_config.TextColumn(width=200),
+                                             "given label": st.column_config.TextColumn(width="small"),
+                                             "predicted": st.column_config.TextColumn(width="small"),
                                              "why suspect": st.column_config.TextColumn(width="large")})
+        rows = picked.selection.rows
+        if rows:  # the table's cells cut long text: the picked row in full
+            row = ranked.iloc[rows[0]]
+            st.text(row["text"])
+            st.caption(f"Given **{row['given label']}**, predicted **{row['predicted']}**: {row['why suspect']}")
         table_download(issues.result().sort_values("label_issue_score"), "All scores (CSV)",
                        f"{run.id}-label-issues.csv", key="issues-csv")
-        rows = picked.selection.rows
         if rows and ranked.iloc[rows[0]]["example_id"] != st.session_state.get(state.ISSUE_PICK):
             st.session_state[state.ISSUE_PICK] = ranked.iloc[rows[0]]["example_id"]
             remember_pick(st.session_state[state.ISSUE_PICK])

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hiddenrep.data import DATASETS
-from hiddenrep.jobs import projection_task
+from hiddenrep.ui.jobs import projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.animation import (
     WORD_COLORS,

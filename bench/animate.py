@@ -79,8 +79,8 @@ _STEP_MS_JS = """async () => {
 def browser_fps(sizes: list[int], seconds: float) -> None:
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from hiddenrep.ui.testing import app_server, chromium, scatter_frame
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the browser harness lives there
+    from browser_harness import app_server, chromium, scatter_frame
 
     print(f"\nin-browser animation (Chromium, 10 checkpoints, {seconds:g} s of play per size)", flush=True)
     print(f"{'points':>9}{'first_s':>9}{'fps':>9}{'run_ms':>9}", flush=True)

@@ -28,10 +28,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the browser harness lives with the tests
 
 from hiddenrep.reduce import project_run  # noqa: E402
 from hiddenrep.store import RunStore  # noqa: E402
-from hiddenrep.ui.testing import app_server, chromium, generated_run  # noqa: E402
+from browser_harness import app_server, chromium, generated_run  # noqa: E402
 
 FRAMES = 21
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the browser harness lives with the tests
 
-from hiddenrep.ui.testing import STEP_JS, app_server, chromium, scatter_frame  # noqa: E402
+from browser_harness import STEP_JS, app_server, chromium, scatter_frame  # noqa: E402
 
 SIZES = (2000, 10_000, 20_000)
 STEPS = 40

@@ -19,9 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the browser harness lives with the tests
 
 from hiddenrep.store import COMPLETE, RunStore  # noqa: E402
-from hiddenrep.ui.testing import app_server, chromium, click_point, scatter_frame  # noqa: E402
+from browser_harness import app_server, chromium, click_point, scatter_frame  # noqa: E402
 
 DEFAULT = {"dataset": "movie-sentences", "model": "ffnn", "epochs": "10"}
 WIDTH, HEIGHT = 1400, 1000
@@ -79,7 +80,9 @@ def shoot(runs_dir: Path, out: Path) -> list[Path]:
 
         page.goto(f"{url}/?run={runs['main']}")
         try:
-            frame = scatter_frame(page, timeout=300)
+            scatter_frame(page, timeout=300)
+            page.get_by_text("Projecting").wait_for(state="detached", timeout=300_000)  # every checkpoint drawn
+            frame = scatter_frame(page, timeout=60)
         except TimeoutError:
             save("explore-not-drawn")
             raise

@@ -58,7 +58,7 @@ def explore(tiny_run, monkeypatch):
     """The app's Explore page (AppTest) on the shared tiny run, its PCA projection and label issues computed."""
     from streamlit.testing.v1 import AppTest
 
-    from hiddenrep.jobs import label_issues_task, projection_task
+    from hiddenrep.ui.jobs import label_issues_task, projection_task
     from hiddenrep.reduce import DEFAULT_MODES
 
     monkeypatch.setenv("HIDDENREP_RUNS", str(tiny_run.path.parent))
@@ -73,7 +73,7 @@ def explore(tiny_run, monkeypatch):
 @pytest.fixture
 def browser():
     """Headless Debian Chromium for the browser tests; a missing browser fails, never passes silently."""
-    from hiddenrep.ui.testing import ChromiumMissing, chromium
+    from browser_harness import ChromiumMissing, chromium
 
     try:
         with chromium() as instance:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hiddenrep import jobs
+from hiddenrep.ui import jobs
 from hiddenrep.ui import state
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -97,7 +97,7 @@ def test_explore_a_picked_example_opens_its_neighbours(explore, tiny_run):
 
 
 def test_explore_colours_by_neighbourhood_change_after_its_background_work(explore, tiny_run):
-    from hiddenrep.jobs import neighborhood_task
+    from hiddenrep.ui.jobs import neighborhood_task
 
     at = explore
     next(s for s in at.selectbox if s.label == "Colour by").set_value("neighbourhood change").run()

@@ -52,7 +52,7 @@ def spec_of(component) -> dict:
 
 @pytest.fixture
 def animate(tiny_run, monkeypatch):
-    from hiddenrep.jobs import label_issues_task
+    from hiddenrep.ui.jobs import label_issues_task
 
     monkeypatch.setenv("HIDDENREP_RUNS", str(tiny_run.path.parent))
     label_issues_task(tiny_run.path.parent, tiny_run.id, len(tiny_run.checkpoints)).result()
@@ -101,7 +101,7 @@ def test_animate_exports_a_gif_with_progress_then_offers_the_download(animate, t
 def test_track_mislabels_waits_for_the_scores_with_progress_then_enables(tiny_run, tmp_path, monkeypatch):
     import shutil
 
-    from hiddenrep.jobs import label_issues_task
+    from hiddenrep.ui.jobs import label_issues_task
 
     shutil.copytree(tiny_run.path, tmp_path / tiny_run.id)  # a fresh store: nothing scored yet
     monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))

@@ -11,7 +11,7 @@ from test_app_animate import PAGES, _components, _texts, settle
 from test_app_words import words_store  # noqa: F401 - the fixture
 
 import hiddenrep.reduce
-from hiddenrep import jobs
+from hiddenrep.ui import jobs
 from hiddenrep.ui import state
 
 

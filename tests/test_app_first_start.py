@@ -14,7 +14,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 from test_app import APP, TIMEOUT, _texts
 
-from hiddenrep import jobs
+from hiddenrep.ui import jobs
 from hiddenrep.store import RunStore
 from hiddenrep.ui import state
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from hiddenrep.jobs import get_job, start_training
+from hiddenrep.ui.jobs import get_job, start_training
 from hiddenrep.store import RunStore
 
 TINY = dict(dataset="synthetic", model="ffnn", hidden=8, batch_size=32)

@@ -32,7 +32,7 @@ def _rows(spec: dict) -> list[dict]:
 
 
 def _fade_on(at: AppTest, tiny_run) -> AppTest:
-    from hiddenrep.jobs import neighborhood_task
+    from hiddenrep.ui.jobs import neighborhood_task
 
     next(t for t in at.toggle if t.label == FADE_LABEL).set_value(True).run()
     neighborhood_task(tiny_run.path.parent, tiny_run.id, tuple(c.name for c in tiny_run.checkpoints)).result()
@@ -66,7 +66,7 @@ def test_explore_fades_the_points_the_model_did_not_move(explore, tiny_run):
 
 
 def test_animate_fades_the_points_the_model_did_not_move(tiny_run, monkeypatch):
-    from hiddenrep.jobs import label_issues_task
+    from hiddenrep.ui.jobs import label_issues_task
 
     monkeypatch.setenv("HIDDENREP_RUNS", str(tiny_run.path.parent))
     label_issues_task(tiny_run.path.parent, tiny_run.id, len(tiny_run.checkpoints)).result()

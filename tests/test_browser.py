@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hiddenrep.ui.testing import app_server, click_point, scatter_frame
+from browser_harness import app_server, click_point, scatter_frame
 
 pytestmark = pytest.mark.browser
 

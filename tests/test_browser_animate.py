@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from hiddenrep.animate import Frames, frame_times
-from hiddenrep.ui.testing import app_server, scatter_frame
+from browser_harness import app_server, scatter_frame
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from hiddenrep.ui.testing import app_server, generated_run
+from browser_harness import app_server, generated_run
 
 pytestmark = pytest.mark.browser
 N = 50_000

@@ -12,10 +12,12 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from hiddenrep.store import COMPLETE, RunStore
-from hiddenrep.ui.testing import app_server
+from browser_harness import app_server, scatter_frame
 
 pytestmark = pytest.mark.browser
 WAIT = 240_000  # ms: training and projections share 2 cores with the rest of the suite
@@ -120,6 +122,67 @@ def test_swear_words_from_scratch_cluster_in_tsne(tmp_path, browser, shots):
         page.get_by_text(re.compile(r"one TSNE frame")).wait_for(timeout=WAIT)
         page.wait_for_timeout(2000)
         story.done(shots / "story-swear-words.png")
+
+
+LEGEND_LABELS = """() => { const out = [];
+  (function walk(node) { if (!node) return;
+    if (node.name === 'color_legend_labels') node.items.forEach(i => out.push(i.text));
+    (node.items || []).forEach(walk); })(window.hiddenrepView.scenegraph().root);
+  return out; }"""
+ON_TOP = """() => { let last = null;  // the colour of the last point drawn (the top one) in the points layer
+  (function walk(node) { if (!node) return;
+    if (node.marktype === 'symbol' && node.items.length > 100) last = node.items[node.items.length - 1].datum.color;
+    (node.items || []).forEach(walk); })(window.hiddenrepView.scenegraph().root);
+  return last; }"""
+
+
+def _toxic_comments(folder: Path) -> list[Path]:
+    """Three checkpoints of a multi-label comment classifier, as a user exports them: the 'insult' rows drift
+    into a cluster of their own; every insult is also toxic (labels ``toxic|insult``)."""
+    rng = np.random.default_rng(0)
+    n = 240
+    insult, toxic = np.arange(n) % 6 == 0, np.arange(n) % 3 == 0
+    labels = np.where(insult, "toxic|insult", np.where(toxic, "toxic", ""))
+    pd.DataFrame({"id": [f"c{i:03d}" for i in range(n)], "text": [f"comment {i}" for i in range(n)],
+                  "labels": labels}).to_csv(folder / "metadata.csv", index=False)
+    files = []
+    for epoch in range(3):
+        vectors = rng.normal(size=(n, 8))
+        vectors[insult, 0] += 2.0 * epoch
+        vectors[toxic, 1] += 1.0 * epoch
+        files.append(folder / f"epoch_{epoch}.csv")
+        pd.DataFrame(vectors).to_csv(files[-1], index=False)
+    return files
+
+
+def test_multilabel_comments_coloured_by_one_class(tmp_path, browser, shots):
+    files = _toxic_comments(tmp_path)
+    with app_server(tmp_path / "runs") as (url, _):
+        page = browser.new_page(viewport={"width": 1500, "height": 1200})
+        story = Story(page, "multi-label comments, colour by one class (imported)")
+        page.goto(f"{url}/import")
+        page.get_by_text("Checkpoint files").wait_for(timeout=60_000)
+        page.locator("input[type=file]").first.set_input_files([str(f) for f in files])
+        page.get_by_test_id("stFileChipName").filter(has_text="epoch_2.csv").wait_for(timeout=60_000)
+        page.locator("input[type=file]").nth(1).set_input_files(str(tmp_path / "metadata.csv"))
+        page.get_by_test_id("stFileChipName").filter(has_text="metadata.csv").wait_for(timeout=60_000)
+        story.clicks += 2
+        page.get_by_role("textbox", name="Run id").fill("toxic-comments")
+        story.click(page.get_by_role("button", name="Import"))
+        try:
+            page.get_by_role("button", name="Open it in Explore").wait_for(timeout=WAIT)
+        finally:
+            page.screenshot(path=str(shots / "story-multilabel-import.png"), full_page=True)
+        story.click(page.get_by_role("button", name="Open it in Explore"))
+        page.get_by_text("Class to colour").wait_for(timeout=WAIT)
+        story.pick("Class to colour", "insult")
+        page.get_by_text(re.compile(r"of 3 checkpoints")).wait_for(timeout=WAIT)
+        page.wait_for_timeout(1500)
+        frame = scatter_frame(page)
+        labels = frame.evaluate(LEGEND_LABELS)
+        assert {"insult", "not insult"} <= set(labels), labels  # whole names, the chosen class among them
+        assert frame.evaluate(ON_TOP) == "insult"  # drawn last: on top of the rest
+        story.done(shots / "story-multilabel.png")
 
 
 def test_animate_tracks_suspected_mislabels_once_scored(tmp_path, browser, shots):

@@ -228,8 +228,9 @@ class Checkpoint:
 
     @property
     def label(self) -> str:
-        epoch = f"{self.epoch:g}"
-        return f"epoch {epoch} (step {self.step})"
+        """``epoch 2 (step 264)``; just ``epoch 2`` where no step is known (imports record 0) or it is 0."""
+        epoch = f"epoch {self.epoch:g}"
+        return f"{epoch} (step {self.step})" if self.step else epoch
 
 
 _STATUSES = (RUNNING, COMPLETE, FAILED, CANCELLED)

@@ -1,7 +1,7 @@
 """Loaders and widgets for the Animate, Compare and Words pages: tweened specs, tracked points, exports.
 
 Everything heavy is cached by small keys (run id, checkpoint names, method, tracked ids) or runs on the
-app's worker threads (:mod:`hiddenrep.jobs`) with progress; pages call one function per step.
+app's worker threads (:mod:`hiddenrep.ui.jobs`) with progress; pages call one function per step.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import jobs
+from . import jobs
 from .data import chart_points, open_run, point_colors, still_points, store
 from .scatter import Payload, _component, component_args, spec_json
 

@@ -116,7 +116,7 @@ def point_colors(run: Run, checkpoints: tuple[str, ...], proj, color_by: str, cl
     label-issue scores or neighbourhood changes it needs from the app's background tasks (see
     :func:`hiddenrep.ui.widgets.wait_for_colours`, which the page calls first)."""
     from ..analysis import coloring
-    from ..jobs import label_issues_task, neighborhood_task
+    from .jobs import label_issues_task, neighborhood_task
 
     rows = np.asarray(proj.rows)
     scores = neighborhood = None
@@ -137,7 +137,7 @@ STILL_CHANGE = 0.2
 def still_points(run: Run, checkpoints: tuple[str, ...], proj) -> np.ndarray:
     """(frames, points) bool: the points of ``proj`` whose hidden neighbourhood did not change into each frame
     (never in the first frame, which has nothing to compare with). Needs the neighbourhood task done."""
-    from ..jobs import neighborhood_task
+    from .jobs import neighborhood_task
 
     change = neighborhood_task(store().root, run.id, checkpoints).result()[: len(proj.checkpoints),
                                                                             np.asarray(proj.rows)]
@@ -278,10 +278,11 @@ _ITEM_BYTES = {"uint8": 1, "int32": 4, "float32": 4}
 
 
 def _frame_title(label: str, metrics: pd.Series) -> str:
-    parts = [label]
+    """The checkpoint on the first line, its quality figures on the second (one line is wider than the chart)."""
+    parts = []
     for column, name in (("motion_fidelity", "motion fidelity"), ("trustworthiness", "trustworthiness"),
                          ("knn_kept", "kNN kept"), ("jitter", "jitter"), ("hidden_change", "hidden change")):
         value = metrics.get(column)
         if value is not None and np.isfinite(value):
             parts.append(f"{name} {value:.2f}")
-    return " · ".join(parts)
+    return "\n".join([label, " · ".join(parts)]) if parts else label

@@ -7,7 +7,7 @@ import os
 
 import streamlit as st
 
-from .. import jobs
+from . import jobs
 from ..data import DEFAULT_DATASET
 from ..store import COMPLETE, RUNNING, DamagedRunError, Run, RunNotFoundError
 from . import state
@@ -31,7 +31,7 @@ MODE_LABELS = {
 }
 
 
-FADE_LABEL = "Fade points the model did not move"
+FADE_LABEL = "Fade unmoved points"
 FADE_HELP = ("Draw faint the points whose hidden neighbourhood did not change since the previous checkpoint "
              "(at most 2 of their 10 nearest neighbours are new), so the eye goes to what the model moved.")
 
@@ -262,7 +262,7 @@ def rerun_when_done(task: jobs.Task, text: str) -> None:
 def task_failed(task: jobs.Task, what: str) -> bool:
     """Show a failed task's error, with a Retry button that starts the work again; True when it failed.
 
-    A failed task stays failed (:func:`hiddenrep.jobs.shared_task`), so the error stays on screen
+    A failed task stays failed (:func:`hiddenrep.ui.jobs.shared_task`), so the error stays on screen
     instead of a progress bar that restarts on every rerun.
     """
     if task.error is None:

@@ -16,7 +16,8 @@ same spec; change it only together with them):
   and ``away0, ...`` (1 = the label sits away from its point, joined by a leader line).
 - Top-level params: ``frame`` (stepped, integer, bound to a range input) **or** ``t`` (tweened, continuous
   in ``[0, nframes - 1]``, bound to a range input, eased by ``ease``); ``nframes``; ``titles`` (one
-  caption per checkpoint); ``focus`` (an example_id to ring; set from JavaScript too); ``tracked`` and
+  caption per checkpoint, lines split at a newline); ``focus`` (an example_id to ring; set from JavaScript
+  too); ``tracked`` and
   ``letters`` (ids followed, their labels); ``highlight`` (the chosen colour value, drawn red and on top).
 - Selections on the points layer (the first layer holding a symbol mark with ``example_id``): ``pick``
   (point, fields ``example_id`` and ``frame``, on click), ``legend`` (point over ``color``, bound to the
@@ -372,6 +373,7 @@ def _panel(table: pd.DataFrame, clock: _Clock, *, color_title: str, color_type: 
     # The per-frame title is a text mark: a Vega-Lite title holding an expression swallows every click.
     layers.append(alt.Chart(alt.Data(values=[{}])).mark_text(
         align="left", baseline="bottom", fontWeight="bold", fontSize=12, dy=-6, clip=False,  # zoom clips the rest
+        lineBreak="\n",  # a title may hold a second line (the frame's quality figures)
         text=alt.ExprRef(clock.title(title_prefix))).encode(x=alt.value(0), y=alt.value(0)))
     return alt.layer(*layers).properties(width=width, height=height)
 

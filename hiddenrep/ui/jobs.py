@@ -1,5 +1,9 @@
 """Background work for the app: training in a subprocess, projections in one worker thread.
 
+This is the Streamlit side's glue (it lives in ``ui``, the app layer): the library itself runs in the
+foreground and reports progress through callbacks and the run store; nothing outside ``ui`` and the pages
+imports this module.
+
 Training never runs inside the app's process: a click or a rerun cannot kill it, two browser sessions
 train side by side, and the run store is the only channel back (the app polls it). Cancelling sends
 SIGINT, which the CLI turns into a run marked ``cancelled``. Projections run on a single worker
@@ -20,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .store import Run, RunStore
+from ..store import Run, RunStore
 
 _TQDM_STEPS = re.compile(r"(\d+)/(\d+) \[")
 _FINAL_LINE = re.compile(r"^run (\S+): ", re.MULTILINE)
@@ -206,7 +210,7 @@ def projection_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple
     """``project_run`` of ``checkpoints`` with ``options`` (method=, mode=, ...) in the background."""
 
     def work(report):
-        from .reduce import project_run
+        from ..reduce import project_run
 
         return project_run(RunStore(runs_dir).open(run_id), checkpoints=list(checkpoints), progress=report,
                            **options)
@@ -228,7 +232,7 @@ def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tup
     """``neighborhood_change`` of a run's ``checkpoints`` (every example) in the background."""
 
     def work(report):
-        from .analysis import neighborhood_change
+        from ..analysis import neighborhood_change
 
         return neighborhood_change(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report)
 
@@ -239,7 +243,7 @@ def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: i
     """``label_issues`` of a run (as of its first ``n_checkpoints``) in the background."""
 
     def work(report):
-        from .analysis import label_issues
+        from ..analysis import label_issues
 
         return label_issues(RunStore(runs_dir).open(run_id), checkpoint=n_checkpoints - 1)
 

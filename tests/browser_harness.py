@@ -1,4 +1,9 @@
-"""Drive the real app in Debian's Chromium (browser tests and bench/ui.py). Never downloads a browser."""
+"""Drive the real app in Debian's Chromium: the browser tests' harness. Never downloads a browser.
+
+It lives with the tests, not in the library: it starts servers, scans ``/proc`` and needs a checkout
+(``ROOT`` is this repository). ``bench/`` and ``docs/screenshots.py`` put ``tests/`` on ``sys.path`` and
+import it from here.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from typing import Iterator
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class ChromiumMissing(RuntimeError):
@@ -107,7 +112,7 @@ def generated_run(root: str | os.PathLike, n: int, *, frames: int = 21, dim: int
     import numpy as np
     import pandas as pd
 
-    from ..store import RunStore
+    from hiddenrep.store import RunStore
 
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, classes, n)
