@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hiddenrep.analysis import color_options
-from hiddenrep.ui.jobs import label_issues_task, projection_task
+from hiddenrep.ui.jobs import label_issues_task, neighbor_index_task, projection_task
 from hiddenrep.ui import state
 from hiddenrep.ui.data import example_images, neighbors, open_run, scatter_spec, store, wait_for_frames
 from hiddenrep.ui.links import open_at_linked_frame
@@ -94,6 +94,7 @@ if ready == len(checkpoints) and not metrics_in:
     measured = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)  # metrics too
     measuring.add(measure_key)
 issues = label_issues_task(store().root, run.id, len(checkpoints))  # the suspects tab reads it
+neighbor_index_task(store().root, run.id, checkpoints)  # a click's table reads it once it is built
 
 neighbours_tab, suspects_tab, quality_tab = side.tabs(["Neighbours", "Suspected mislabels", "Frame quality"])
 with quality_tab:

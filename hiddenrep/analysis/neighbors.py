@@ -127,8 +127,8 @@ _QUERY_BLOCK = 8192  # rows per block: the float64 temporaries stay in cache (th
 
 
 def _query(hidden: np.ndarray, row: int, metric: str) -> np.ndarray:
-    """Exact distances from one point to every point (itself: inf). O(n·h), so no index is needed: at 100k
-    points a click costs a fraction of a second (bench/scale.py), less than reading a stored index would.
+    """Exact distances from one point to every point (itself: inf), O(n·h): what a click costs while its
+    checkpoint has no stored index yet (:mod:`.neighbor_index`; ~0.2 s at 100k points).
     Computed block by block with the very operations of :func:`_pair_distances`, so results are identical."""
     hidden = np.asarray(hidden)
     query = _prepare(hidden[row:row + 1], metric)
@@ -139,6 +139,23 @@ def _query(hidden: np.ndarray, row: int, metric: str) -> np.ndarray:
                                                               np.arange(1, len(block) + 1)[None, :], metric)[0]
     distances[row] = np.inf
     return distances
+
+
+def _distances_to(hidden: np.ndarray, row: int, others: np.ndarray, metric: str) -> np.ndarray:
+    """Exact distances from one point to a few others, bit for bit those :func:`_query` gives them."""
+    x = _prepare(np.asarray(hidden[np.concatenate([[row], others]).astype(np.int64)]), metric)
+    return _pair_distances(x, np.array([0]), np.arange(1, len(others) + 1)[None, :], metric)[0]
+
+
+def _nearest(run, checkpoint, hidden: np.ndarray, row: int, k: int, metric: str) -> np.ndarray:
+    """The ``k`` nearest other points of ``row``: two rows of the stored index when it is built (and
+    covers ``k``), else every distance computed now."""
+    from .neighbor_index import K, stored_neighbors
+
+    stored = stored_neighbors(run, checkpoint, metric) if k <= K else None
+    if stored is not None:
+        return np.asarray(stored[0][row, :k], dtype=np.int64)
+    return _top(_query(hidden, row, metric), k)
 
 
 def _top(distances: np.ndarray, k: int) -> np.ndarray:
@@ -171,13 +188,17 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
     current = run.checkpoint(checkpoint)
     hidden = run.load(current, "hidden")
     _validate(hidden, k, metric)
-    distances = _query(hidden, row, metric)
-    now = _top(distances, k)
+    now = _nearest(run, current, hidden, row, k, metric)
     previous = set(now.tolist())
     if current.index > 0:
-        previous = set(_top(_query(run.load(current.index - 1, "hidden"), row, metric), k).tolist())
-    left = np.array(sorted(previous - set(now.tolist()), key=lambda i: (distances[i], i)), dtype=np.int64)
+        before = run.checkpoint(current.index - 1)
+        previous = set(_nearest(run, before, run.load(before, "hidden"), row, k, metric).tolist())
+    gone = np.array(sorted(previous - set(now.tolist())), dtype=np.int64)
+    gone_distances = _distances_to(hidden, row, gone, metric)
+    left = gone[np.lexsort((gone, gone_distances))]
     rows = np.concatenate([[row] if include_self else [], now, left]).astype(np.int64)
+    distances = dict(zip(np.concatenate([now, gone]).tolist(),
+                         np.concatenate([_distances_to(hidden, row, now, metric), gone_distances]).tolist()))
     prediction, correct = [None] * len(rows), [None] * len(rows)
     if "pred" in run.array_names(current):  # runs imported without labels have no predictions
         labels = run.labels(examples)[rows]
@@ -192,7 +213,7 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
         "label": examples["label_name"].to_numpy()[rows],
         "prediction": prediction,
         "correct": correct,
-        "distance": np.where(rows == row, 0.0, distances[rows]),
+        "distance": [0.0 if i == row else distances[i] for i in rows.tolist()],
         "change": ["itself"] * len(itself) + ["stayed" if i in previous else "joined" for i in now]
         + ["left"] * len(left),
     })

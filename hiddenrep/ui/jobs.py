@@ -239,6 +239,18 @@ def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tup
     return shared_task(("neighborhood", *_run_key(runs_dir, run_id), checkpoints), work)
 
 
+def neighbor_index_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...]) -> Task:
+    """The stored neighbour index of each of ``checkpoints``, newest first, in the background (a click's
+    table reads it; :mod:`hiddenrep.analysis.neighbor_index`)."""
+
+    def work(report):
+        from ..analysis.neighbor_index import build_all
+
+        return build_all(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report)
+
+    return shared_task(("neighbor_index", *_run_key(runs_dir, run_id), checkpoints), work)
+
+
 def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: int) -> Task:
     """``label_issues`` of a run (as of its first ``n_checkpoints``) in the background."""
 
