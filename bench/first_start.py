@@ -6,6 +6,11 @@ the data was ready, when the first checkpoint (the first picture in Explore) was
 the run was complete, with the machine's load average (timings on a shared machine depend on it).
 
     python bench/first_start.py [--warm]   # --warm: keep the user's data cache (no fetch)
+    python bench/first_start.py --app      # what the person sees: the app in Chromium on an empty runs dir
+
+``--app`` starts the app (which trains the default run by itself on an empty runs directory) and opens
+Explore in headless Debian Chromium with no click, printing when the page answered, when the first
+scatter was drawn and when every checkpoint was on screen.
 """
 
 from __future__ import annotations
@@ -20,13 +25,43 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from hiddenrep.ui.widgets import DEFAULT_RUN  # noqa: E402
+
+
+def in_the_app(warm: bool) -> dict[str, float]:
+    """Seconds from starting the server on an empty runs directory to each thing the person sees."""
+    from browser_harness import app_server, chromium, scatter_frame
+
+    n_checkpoints = DEFAULT_RUN["epochs"] + 1
+    marks: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {"HIDDENREP_FIRST_RUN": ""} if warm else {"HIDDENREP_FIRST_RUN": "", "HIDDENREP_CACHE": scratch + "/cache"}
+        started = time.perf_counter()
+        with app_server(Path(scratch) / "runs", env=env, timeout=120) as (url, _), chromium() as browser:
+            marks["server answered"] = time.perf_counter() - started
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            scatter_frame(page, timeout=600)
+            marks["first scatter drawn (first picture)"] = time.perf_counter() - started
+            page.get_by_text(f"× {n_checkpoints} of {n_checkpoints} checkpoints").wait_for(timeout=900_000)
+            marks[f"all {n_checkpoints} checkpoints on screen"] = time.perf_counter() - started
+    return marks
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm", action="store_true", help="keep the data cache (no package-index fetch)")
+    parser.add_argument("--app", action="store_true", help="time what the person sees in the app (Chromium)")
     args = parser.parse_args()
+    if args.app:
+        load_before = os.getloadavg()[0]
+        marks = in_the_app(args.warm)
+        print(f"app on an empty runs directory, default run {DEFAULT_RUN}, {'warm' if args.warm else 'cold'} data "
+              f"cache, {os.cpu_count()} CPUs, load average {load_before:.1f} → {os.getloadavg()[0]:.1f}")
+        for name, seconds in marks.items():
+            print(f"  {name:38} {seconds:7.1f} s")
+        return
     with tempfile.TemporaryDirectory() as scratch:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         if not args.warm:

@@ -3,23 +3,27 @@
 For every size a run is generated straight into a fresh store (32-d blobs drifting from noise to ten
 classes; hidden, probs, pred, loss per checkpoint; no training), the app is started on it, and in
 Debian's headless Chromium (software rendering, the project's flags) it measures, per renderer
-(``?renderer=vega`` is Vega's canvas, today's path; ``webgl`` is the GPU point layer):
+(``?renderer=vega`` is Vega's canvas, the path below 3k points; ``pixels`` is the points layer painting
+pixels in JavaScript, the app's choice above; ``webgl`` is the same layer drawn with WebGL2):
 
 - first picture: seconds from opening the Explore page until the scatter is drawn, the PCA frames
   already on disk (the projection's own time is printed once per size: it is the reducer's, not the
   renderer's);
-- scrub: median ms per slider step on Explore (step → frame drawn);
+- scrub: median ms per slider step on Explore (step → the frame on screen: two animation frames after
+  it was drawn, so about 30 ms is the floor at 60 Hz, whatever the renderer);
 - fps: frames drawn per second while Animate plays (the tween; 3 s);
 - heap: the page's JS heap (CDP ``JSHeapUsedSize``) after Explore is drawn;
-- click: seconds from clicking a point to its neighbour table on screen.
+- click: seconds from clicking a point to its neighbour table on screen; click kB: what the server sent
+  the browser meanwhile (websocket frames; the chart's data must not travel again).
 
 A row that misses its time limit prints ">limit". Shared 2-core machine: read the ratios.
-Run: .venv/bin/python bench/scale.py [--sizes 10000,50000,100000] [--renderers vega,webgl] [--limit 150]
+Run: .venv/bin/python bench/scale.py [--sizes 10000,50000,100000] [--renderers vega,pixels,webgl] [--limit 150]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -75,6 +79,17 @@ def heap_mb(page) -> float:
     return metrics["JSHeapUsedSize"] / 2**20
 
 
+def websocket_kb(page):
+    """Start counting the bytes the server sends over the app's websocket; returns a function reading the kB."""
+    session = page.context.new_cdp_session(page)
+    received = []
+    # binary frames arrive base64-encoded: 4 characters per 3 bytes
+    session.on("Network.webSocketFrameReceived",
+               lambda e: received.append(len(e["response"]["payloadData"]) * (3 / 4 if e["response"]["opcode"] == 2 else 1)))
+    session.send("Network.enable")
+    return lambda: sum(received) / 1024
+
+
 def click_seconds(page, frame, limit: float) -> float | None:
     box = frame.evaluate("() => window.hiddenrepScatter.pointOnScreen(-1)")
     offset = frame.frame_element().bounding_box()
@@ -113,7 +128,9 @@ def measure(browser, url: str, renderer: str, limit: float) -> dict:
     row["heap"] = heap_mb(page)
     frame.evaluate(SCRUB_JS, 8)  # warm-up: every frame drawn once
     row["scrub"] = statistics.median(statistics.median(frame.evaluate(SCRUB_JS, 15)) for _ in range(2))
+    sent = websocket_kb(page)
     row["click"] = click_seconds(page, frame, limit)
+    row["click_kb"] = sent()
     row["fps"] = fps(page, renderer, limit)
     page.close()
     return row
@@ -122,13 +139,13 @@ def measure(browser, url: str, renderer: str, limit: float) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,50000,100000")
-    parser.add_argument("--renderers", default="vega,webgl")
+    parser.add_argument("--renderers", default="vega,pixels,webgl")
     parser.add_argument("--limit", type=float, default=150.0, help="seconds allowed for a first picture or a click")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     renderers = args.renderers.split(",")
     print(f"{'points':>7} {'ckpts':>5} {'renderer':>8} {'first s':>8} {'scrub ms':>8} {'fps':>5} {'heap MB':>7} "
-          f"{'click s':>7}", flush=True)
+          f"{'click s':>7} {'click kB':>8} {'load':>5}", flush=True)
     fmt = lambda v, spec: f">{args.limit:.0f}" if v is None else format(v, spec)  # noqa: E731
     with chromium() as browser:
         for n in sizes:
@@ -146,7 +163,8 @@ def main() -> None:
                               flush=True)
                         continue
                     print(f"{n:>7} {FRAMES:>5} {renderer:>8} {row['first']:>8.2f} {row['scrub']:>8.1f} "
-                          f"{fmt(row['fps'], '.1f'):>5} {row['heap']:>7.0f} {fmt(row['click'], '.2f'):>7}", flush=True)
+                          f"{fmt(row['fps'], '.1f'):>5} {row['heap']:>7.0f} {fmt(row['click'], '.2f'):>7} {row['click_kb']:>8.0f} "
+                          f"{os.getloadavg()[0]:>5.1f}", flush=True)
 
 
 if __name__ == "__main__":

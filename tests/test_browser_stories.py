@@ -99,6 +99,8 @@ def test_word_drift_story_shows_food_and_pork_over_checkpoints(tmp_path, browser
         caption.wait_for(timeout=WAIT)
         assert re.search(r"\d\.\d{3} at epoch 0 → \d\.\d{3} at epoch 2", caption.inner_text())
         assert page.get_by_text("Not recorded").first.inner_text().find("ramen") > 0  # said, not hidden
+        y_labels = page.locator("[data-testid=stVegaLiteChart] g[aria-label*='cosine distance'] .role-axis-label text")
+        assert y_labels.count() >= 2  # the distance chart has a plot (once it collapsed to a flat line, no axis)
         find = page.get_by_role("textbox", name="Find words")
         assert "food, pork" in find.get_attribute("placeholder")  # only recorded words are suggested
         find.fill("burger")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hiddenrep.analysis import neighbors as nb
-from hiddenrep.ui.scatter import WEBGL_ABOVE, renderer_choice, spec_json
+from hiddenrep.ui.scatter import POINTS_ABOVE, renderer_choice, spec_json
 from hiddenrep.viz import epoch_scatter, scatter_table
 from hiddenrep.viz.tween import tween_scatter
 
@@ -56,7 +56,7 @@ def test_tween_tables_keep_their_own_names_and_nan_survives():
 
 
 def test_renderer_follows_the_point_count():
-    assert renderer_choice(WEBGL_ABOVE) == "vega" and renderer_choice(WEBGL_ABOVE + 1) == "webgl"
+    assert renderer_choice(POINTS_ABOVE) == "vega" and renderer_choice(POINTS_ABOVE + 1) == "pixels"
 
 
 @pytest.mark.parametrize("metric", ["cosine", "euclidean"])

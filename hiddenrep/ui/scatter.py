@@ -5,15 +5,26 @@ slower per slider step than compiled expressions (bench/ui.py). This component d
 Vega-Lite spec with vega-embed (vendored, no CDN) and returns the clicked point.
 
 Data travels as binary columns, not JSON rows: :func:`spec_json` turns every table of the Altair
-chart into a named data source and packs its columns into one ``bytes`` argument (float32 / int32
-arrays, strings dictionary-coded), which Streamlit's components v1 delivers to the browser as a
-``Uint8Array`` without JSON or base64. Components v2 (no iframe, Arrow) was not adopted: v1 already
-carries bytes, and the browser tests and benches drive the component's iframe.
+chart into a named data source and packs its columns into one ``bytes`` blob (float32 / int32 / uint8
+arrays, strings dictionary-coded) plus their layout (JSON). Below :data:`INLINE_BELOW` bytes both ride in
+the component's arguments (components v1 hands bytes to the page as a ``Uint8Array``). Above it they are
+served once as two of Streamlit's media files and the arguments carry their URLs. Streamlit resends an
+element whole whenever any argument changes: a click that rings a point (``focus``) would otherwise resend
+the 19 MiB of a 100k x 21 run, where now it sends a few kB, and the browser fetches the data again only
+when ``spec_key`` changes. The same goes for ``server.maxMessageSize``.
 
-Above :data:`WEBGL_ABOVE` points the browser draws the points of that same spec with WebGL (the
-tween ``mix(a, b, t)`` in the vertex shader, colours from the spec's own Vega colour scale) while
-Vega keeps drawing everything else (title, ring, legend, zoom); bench/scale.py measures both.
-``?renderer=vega`` or ``?renderer=webgl`` in the page URL forces one for the session.
+Components v2 (``st.components.v2.component``: no iframe, Arrow tables) was measured against this and not
+adopted: its data also rides inside the element's message (Arrow blobs beside the JSON), so a focus change
+resends it all the same; what removes the resend is taking the bytes out of the message, which v1 allows.
+The browser tests and benches drive the component's iframe. (``components.v1.html`` is deprecated; v1's
+``declare_component``, used here, is not.)
+
+Above :data:`POINTS_ABOVE` points the browser draws the points of that same spec with its own points layer
+(``frontend/points.js``: positions ``a + (b - a) * w``, colours from the spec's own Vega colour scale) while
+Vega keeps drawing everything else (title, ring, legend, zoom). The layer paints pixels with a JavaScript
+loop ("pixels"): in Chromium without a GPU (SwiftShader, as CI has) WebGL pays ~1.5 µs per point primitive
+and plays 100k points at 1-5 fps, the loop at 30+. ``?renderer=vega|pixels|webgl`` in the page URL forces
+one for the session (WebGL is the faster choice on a machine with a real GPU); bench/scale.py prints all.
 """
 
 from __future__ import annotations
@@ -29,12 +40,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
+from streamlit import runtime
 
 _component = components.declare_component("epoch_scatter", path=str(Path(__file__).parent / "frontend"))
-# bench/scale.py, side by side on 2 shared cores, software GL: Vega's canvas scrubs faster at 10k points
-# (it redraws only what changed at 1 frame/step), WebGL wins from 20k on and is the only one near the targets at 100k.
-WEBGL_ABOVE = 20_000
-RENDERERS = ("auto", "vega", "webgl")
+# Measured side by side (slider step until the frame is on screen, 2 shared cores): Vega's canvas 21 ms at 2k
+# points, 63 ms at 5k, 175 ms at 10k (one expression per point per step); the points layer ~30 ms (two screen
+# frames) at every size up to 100k. Below 3k Vega meets the 50 ms target and its antialiased squares win.
+POINTS_ABOVE = 3_000
+RENDERERS = ("auto", "vega", "pixels", "webgl")
+INLINE_BELOW = 1 << 20  # bytes of layout + blob; above, they are served as media files (see the module)
 _TRANSFORMER = "hiddenrep-binary"
 _LOCK = threading.Lock()  # Altair's active data transformer is global
 
@@ -101,18 +115,25 @@ def spec_json(chart: alt.TopLevelMixin) -> tuple[Payload, str]:
 
 
 def renderer_choice(n_points: int) -> str:
-    """'webgl' or 'vega' for a chart of ``n_points`` (the URL's ``?renderer=`` wins when given)."""
+    """'pixels' or 'vega' for a chart of ``n_points`` (the URL's ``?renderer=`` wins when given)."""
     forced = st.query_params.get("renderer") or st.session_state.get("scatter_renderer", "auto")
-    if forced in ("vega", "webgl"):
+    if forced in RENDERERS[1:]:
         st.session_state["scatter_renderer"] = forced  # kept across pages: navigation drops the query string
         return forced
-    return "webgl" if n_points > WEBGL_ABOVE else "vega"
+    return "pixels" if n_points > POINTS_ABOVE else "vega"
 
 
 def component_args(payload: Payload) -> dict:
-    """The component arguments that carry a chart (the spec's JSON stays readable in ``spec``)."""
-    return {"spec": payload.spec, "tables": payload.tables, "blob": payload.blob,
-            "renderer": renderer_choice(payload.n_points)}
+    """The component arguments that carry a chart (the spec's JSON stays readable in ``spec``): the tables
+    inline (``tables``, ``blob``) when small, else the URLs the page fetches them from (``tables_url``,
+    ``blob_url``: Streamlit's media files, kept while a run of the page draws them)."""
+    args = {"spec": payload.spec, "renderer": renderer_choice(payload.n_points)}
+    if len(payload.blob) + len(payload.tables) < INLINE_BELOW or not runtime.exists():
+        return {**args, "tables": payload.tables, "blob": payload.blob}
+    media = runtime.get_instance().media_file_mgr
+    place = f"hiddenrep-scatter-{id(payload)}"  # one per chart on the page (identical bytes share one file)
+    return {**args, "tables_url": media.add(payload.tables.encode(), "application/json", f"{place}-tables"),
+            "blob_url": media.add(payload.blob, "application/octet-stream", f"{place}-blob")}
 
 
 def epoch_scatter_view(spec: Payload, spec_key: str, *, focus: str | None = None, key: str = "epoch_scatter",

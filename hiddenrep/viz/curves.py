@@ -11,6 +11,11 @@ QUALITY = {"motion_fidelity": "motion fidelity", "trustworthiness": "trustworthi
            "jitter": "jitter", "hidden_change": "hidden change"}
 
 
+# width / height are the plot's own: Streamlit would otherwise fit legend and axes inside them, and a
+# short chart's plot collapses to nothing (the Words page's distance line drew flat, without its axis).
+_PLOT_SIZE = alt.AutoSizeParams(type="pad", contains="padding")
+
+
 def training_curves(metrics: pd.DataFrame, *, width: int = 170, height: int = 90) -> alt.VConcatChart:
     """Loss above accuracy per checkpoint, train vs validation (``metrics`` = ``Run.metrics()``).
 
@@ -57,7 +62,7 @@ def frame_quality(metrics: pd.DataFrame, *, width: int = 300, height: int = 170)
         color=alt.Color("measure:N", title=None, sort=list(QUALITY.values()),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         tooltip=["checkpoint:N", "measure:N", alt.Tooltip("value:Q", format=".3f")],
-    ).properties(width=width, height=height, autosize=alt.AutoSizeParams(type="pad", contains="padding"))
+    ).properties(width=width, height=height, autosize=_PLOT_SIZE)
 
 
 def word_distance_chart(table: pd.DataFrame, *, width: int = 300, height: int = 160) -> alt.Chart:
@@ -72,4 +77,4 @@ def word_distance_chart(table: pd.DataFrame, *, width: int = 300, height: int = 
         y=alt.Y("distance:Q", title="cosine distance", scale=alt.Scale(zero=False), axis=alt.Axis(format=".2f")),
         color=alt.Color("pair:N", title=None, legend=alt.Legend(orient="top", direction="horizontal")),
         tooltip=["pair:N", alt.Tooltip("epoch:Q", format="~g"), alt.Tooltip("distance:Q", format=".3f")],
-    ).properties(width=width, height=height)
+    ).properties(width=width, height=height, autosize=_PLOT_SIZE)
