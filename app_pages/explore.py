@@ -5,7 +5,7 @@ import streamlit as st
 from hiddenrep.analysis import color_options
 from hiddenrep.ui.jobs import label_issues_task, neighbor_index_task, projection_task
 from hiddenrep.ui import state
-from hiddenrep.ui.data import example_images, neighbors, open_run, scatter_spec, store, wait_for_frames
+from hiddenrep.ui.data import images_of, neighbors, open_run, scatter_spec, store, wait_for_frames
 from hiddenrep.ui.links import open_at_linked_frame
 from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.tables import neighbour_html, suspects_table
@@ -149,6 +149,6 @@ with neighbours_tab:
         except LookupError as error:  # e.g. a link naming an example of another run
             st.warning(str(error))
             st.stop()
-        st.html(neighbour_html(table, example_images(run.manifest["dataset"]["name"])))
+        st.html(neighbour_html(table, images_of(run.manifest["dataset"]["name"], table["example_id"])))
         table_download(table[table["change"] != "itself"], "Neighbours (CSV)",
                        f"{run.id}-{checkpoint.name}-neighbours-of-{example_id}.csv", key="neighbours-csv")

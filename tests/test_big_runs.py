@@ -187,3 +187,23 @@ def test_index_search_matches_every_distance_computed(metric):
         everything = _query(vectors, row, metric)
         np.testing.assert_array_equal(indices[row], _top(everything, K))
         np.testing.assert_allclose(distances[row], everything[indices[row]], rtol=1e-6)
+
+
+def test_big_image_runs_leave_images_out_of_the_chart_but_not_out_of_the_table(monkeypatch):
+    from hiddenrep.ui import data
+
+    fake = {"i0": 0, "i1": 1, "i2": 2}, np.random.default_rng(0).random((3, 28, 28))
+    monkeypatch.setattr(data, "_image_inputs", lambda dataset: fake)
+    data.example_images.clear()
+
+    class Run:
+        manifest = {"dataset": {"name": "some-images"}}
+
+    examples = pd.DataFrame({"example_id": ["i0", "i1", "i2"], "text": "", "label_name": "a", "split": "train"})
+    points, tooltip = data.chart_points(Run(), examples)
+    assert tooltip[0] == "image" and points["image"].str.startswith("data:image/png").all()
+    monkeypatch.setattr(data, "TOOLTIP_IMAGES_UP_TO", 2)
+    points, tooltip = data.chart_points(Run(), examples)
+    assert "image" not in tooltip and "image" not in points
+    assert set(data.images_of("some-images", ["i2", "i0", "unknown"])) == {"i2", "i0"}
+    data.example_images.clear()

@@ -73,12 +73,29 @@ def digit_png(image: np.ndarray) -> str:
 @st.cache_data(show_spinner=False, max_entries=4)
 def example_images(dataset: str) -> dict[str, str]:
     """example_id → PNG data URL for an image dataset (empty for text)."""
+    images = _image_inputs(dataset)
+    return {} if images is None else {i: digit_png(images[1][row]) for i, row in images[0].items()}
+
+
+def images_of(dataset: str, example_ids) -> dict[str, str]:
+    """PNG data URLs of just these examples of an image dataset (empty for text): what a table of a few
+    rows shows, without drawing all 70,000 of fashion-mnist."""
+    images = _image_inputs(dataset)
+    if images is None:
+        return {}
+    rows, inputs = images
+    return {str(i): digit_png(inputs[rows[str(i)]]) for i in example_ids if str(i) in rows}
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _image_inputs(dataset: str) -> tuple[dict[str, int], np.ndarray] | None:
+    """(example_id → row, images) of an image dataset; None for text or an unknown dataset."""
     from ..data import DATASETS, load_dataset
 
     if dataset not in DATASETS or DATASETS[dataset].modality != "image":
-        return {}
+        return None
     data = load_dataset(dataset)
-    return {str(i): digit_png(x) for i, x in zip(data.ids, data.inputs)}
+    return {str(i): row for row, i in enumerate(data.ids)}, np.asarray(data.inputs)
 
 
 def neighbors(run_id: str, checkpoint: str, example_id: str, k: int = 10, include_self: bool = False) -> pd.DataFrame:
@@ -100,11 +117,18 @@ def frames_ready(run_id: str, checkpoints: tuple[str, ...], method: str, mode: s
     return len(cached_frames(open_run(run_id), method=method, mode=mode, checkpoints=list(checkpoints)).checkpoints)
 
 
+# Image tooltips ride in the chart's data as PNG data URLs (~0.3 KB and ~0.3 ms each): fine for mnist's 10k,
+# but 70,000 of fashion-mnist add ~25 MB and ~20 s to the first picture; above this the tooltip names the
+# example and its label, and the neighbour table still shows the images.
+TOOLTIP_IMAGES_UP_TO = 20_000
+
+
 def chart_points(run, examples: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The per-point columns a chart shows (id, text, label, split; the digit for images) and its tooltip."""
+    """The per-point columns a chart shows (id, text, label, split; the digit for images up to
+    :data:`TOOLTIP_IMAGES_UP_TO` points) and its tooltip."""
     points = examples[["example_id", "text", "label_name", "split"]].rename(columns={"label_name": "label"})
     tooltip = ["text", "label", "example_id"]
-    images = example_images(run.manifest["dataset"]["name"])
+    images = example_images(run.manifest["dataset"]["name"]) if len(points) <= TOOLTIP_IMAGES_UP_TO else {}
     if images:
         points.insert(1, "image", points["example_id"].map(images))
         tooltip = ["image", *tooltip]
