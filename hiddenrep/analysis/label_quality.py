@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.base import label_names
 from .neighbors import nearest_neighbors
 
 # The combined score: a fixed, equal-weight rank average of one signal from the model's training
@@ -152,7 +153,7 @@ def label_issues(run, *, checkpoint: int | str = -1, k: int = 25, metric: str = 
         "split": examples["split"],
         "text": examples["text"],
         "label": examples["label_name"],
-        "prediction": _prediction_names(pred, class_names, multilabel),
+        "prediction": label_names(pred, class_names, multilabel),
         "label_issue_score": np.nan,
         "is_label_issue": _flag(labels, pred, agreement, multilabel),
         "knn_agreement": agreement,
@@ -202,12 +203,6 @@ def explain_issues(frame: pd.DataFrame) -> pd.Series:
         return text[0].upper() + text[1:]
 
     return frame.apply(reasons, axis=1) if len(frame) else pd.Series([], dtype=object, index=frame.index)
-
-
-def _prediction_names(pred: np.ndarray, class_names: list[str], multilabel: bool) -> list[str]:
-    if multilabel:
-        return ["+".join(c for c, on in zip(class_names, row) if on) or "(none)" for row in pred]
-    return [class_names[i] for i in pred]
 
 
 def _flag(labels: np.ndarray, pred: np.ndarray, knn_agreement: np.ndarray, multilabel: bool) -> np.ndarray:

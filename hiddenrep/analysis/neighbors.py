@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..checks import check_vectors
+from ..data.base import label_names
+
 METRICS = ("cosine", "euclidean")
 # Exact search grows as n²: at 40,000 points (64-d, 2 CPU cores) it takes as long as pynndescent's
 # cold start (~40-70 s of numba compilation per process), and above that the index wins, at ~0.985
@@ -14,16 +17,13 @@ _BLOCK_BYTES = 64 * 2**20
 
 
 def _validate(vectors, k: int, metric: str) -> np.ndarray:
-    vectors = np.asarray(vectors)
-    if vectors.ndim != 2:
-        raise ValueError(f"vectors must be a 2-D array (n_points, n_features), got shape {vectors.shape}.")
+    """The vectors (checked by :func:`hiddenrep.checks.check_vectors`), once ``k`` and ``metric`` fit them."""
+    vectors = check_vectors(vectors)
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}.")
     if not 1 <= k < len(vectors):
         raise ValueError(f"k must be between 1 and n_points - 1 = {len(vectors) - 1} (a point is never its own "
                          f"neighbour), got k={k}.")
-    if not np.isfinite(vectors).all():
-        raise ValueError("vectors contain NaN or infinite values; the recorded checkpoint is damaged or diverged.")
     return vectors
 
 
@@ -177,8 +177,6 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
     class names ('+'-joined sets for multi-label runs). ``include_self`` puts the example itself first
     (rank 0, distance 0, change "itself"), so a table reads against what was asked about.
     """
-    from .label_quality import _prediction_names
-
     examples = run.examples()
     matches = np.flatnonzero(examples["example_id"].to_numpy() == example_id)
     if not len(matches):
@@ -203,7 +201,7 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
     if "pred" in run.array_names(current):  # runs imported without labels have no predictions
         labels = run.labels(examples)[rows]
         pred = np.asarray(run.load(current, "pred"))[rows]
-        prediction = _prediction_names(pred, run.class_names, run.multilabel)
+        prediction = label_names(pred, run.class_names, run.multilabel)
         correct = (pred == labels).all(1) if run.multilabel else pred == labels
     itself = [0] if include_self else []
     return pd.DataFrame({

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .tween import check_coords, frame_times, positions
+from ..checks import check_coords
+from .tween import frame_times, positions
 
 # Vega-Lite's default categorical scheme (tableau10), so exports match the app's colours.
 PALETTE = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d",

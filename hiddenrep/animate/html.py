@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..store import atomic_write_bytes
-from .tween import EASINGS, check_coords
+from ..checks import check_coords
+from .tween import EASINGS
 
 _JS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 

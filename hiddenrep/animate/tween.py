@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import check_coords
+
 EASINGS = ("cubic", "linear", "sine")
 
 
@@ -24,15 +26,6 @@ def ease(fraction, easing: str = "cubic") -> np.ndarray:
     if easing == "sine":
         return (1 - np.cos(np.pi * f)) / 2
     raise ValueError(f"easing must be one of {EASINGS}, got {easing!r}.")
-
-
-def check_coords(coords) -> np.ndarray:
-    coords = np.asarray(coords)
-    if coords.ndim != 3 or coords.shape[2] != 2 or coords.shape[0] < 1 or coords.shape[1] < 1:
-        raise ValueError(f"coords must have shape (n_checkpoints, n_points, 2), got {coords.shape}.")
-    if not np.isfinite(coords).all():
-        raise ValueError("coords contain NaN or infinite values; the projection failed for some checkpoint.")
-    return coords
 
 
 def frame_times(n_checkpoints: int, steps: int = 12, hold: int = 0) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 from .base import TRAIN, VALIDATION, LabeledData, split_for
 from .fetch import DataUnavailableError, PackageFile, cache_dir, extract_member, fetch_package
-from .sources import DATASETS, DEFAULT_DATASET, DatasetInfo, load_dataset, synthetic
+from .registry import DATASETS, DEFAULT_DATASET, DatasetInfo, load_dataset
+from .sources import synthetic
 
 __all__ = [
     "DATASETS",

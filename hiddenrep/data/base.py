@@ -158,9 +158,7 @@ class LabeledData:
 
     def label_names(self) -> list[str]:
         """One display string per example: the class name, or the '+'-joined set for multi-label."""
-        if self.multilabel:
-            return ["+".join(c for c, on in zip(self.class_names, row) if on) or "(none)" for row in self.labels]
-        return [self.class_names[i] for i in self.labels]
+        return label_names(self.labels, self.class_names, self.multilabel)
 
     def to_frame(self) -> pd.DataFrame:
         """Per-example table (no inputs): example_id, split, text, label columns, metadata."""
@@ -174,3 +172,11 @@ class LabeledData:
         for column in self.metadata.columns:
             frame[f"meta:{column}"] = self.metadata[column].to_numpy()
         return frame
+
+
+def label_names(labels: np.ndarray, class_names: list[str], multilabel: bool) -> list[str]:
+    """Display strings of labels (or predictions): class names, '+'-joined sets for multi-label, "(none)"
+    for an empty set. :meth:`LabeledData.label_names` and every table of predictions use this one."""
+    if multilabel:
+        return ["+".join(c for c, on in zip(class_names, row) if on) or "(none)" for row in labels]
+    return [class_names[i] for i in labels]

@@ -19,6 +19,24 @@ import pandas as pd
 
 from .base import LabeledData, split_for
 from .fetch import Progress
+from .more_sources import airline_tweets, amazon_snippets, nyt_editorials, rotten_tomatoes, tweets
+from .sources import movie_sentences
+
+# Hand-written for hiddenrep (not from any published lexicon): everyday dishes, ingredients and
+# drinks, each a single lower-case word that glove.6B has. Includes the seed's "ramen" and "pork".
+FOOD_WORDS = frozenset("""
+food foods meal meals dish dishes cuisine breakfast lunch dinner snack dessert recipe cooking
+bread toast sandwich burger burgers pizza pasta noodles ramen spaghetti lasagna sushi taco tacos burrito
+curry soup stew salad rice dumplings pancakes waffles cereal oatmeal porridge omelet
+meat beef pork bacon ham sausage steak chicken turkey lamb veal duck fish salmon tuna shrimp lobster crab
+egg eggs cheese butter cream milk yogurt tofu beans lentils
+apple apples banana bananas orange oranges grape grapes lemon lime mango peach pear cherry strawberry
+strawberries blueberries pineapple watermelon coconut avocado tomato tomatoes potato potatoes fries
+onion onions garlic carrot carrots lettuce spinach cabbage broccoli cucumber mushroom mushrooms corn
+peas pepper peppers vegetables fruit fruits nuts peanut peanuts almonds
+sugar salt honey chocolate candy cookie cookies cake cakes pie muffin donut donuts icecream
+coffee tea juice soda beer wine whiskey vodka cocktail
+""".split())
 
 # "apple" is left out: in the tweets it is the company far more often than the fruit.
 EXTRA_WORDS = frozenset({"restaurant", "restaurants", "table", "tables", "menu", "waiter", "chef", "eat", "ate"})
@@ -26,17 +44,12 @@ _TOKEN = re.compile(r"[a-z]+")
 
 
 def _food_words() -> frozenset[str]:
-    from ..words.lexicons import FOOD_WORDS
-
     return (FOOD_WORDS - {"apple", "apples"}) | EXTRA_WORDS
 
 
 def food_mentions(*, progress: Progress | None = None) -> LabeledData:
     """Sentences mentioning food from movie-sentences, amazon-snippets, tweets, nyt-editorials,
     rotten-tomatoes and airline-tweets, labelled negative / positive by their own corpus."""
-    from .more_sources import airline_tweets, amazon_snippets, nyt_editorials, rotten_tomatoes, tweets
-    from .sources import movie_sentences
-
     words = _food_words()
     ids, texts, labels, sources = [], [], [], []
     for load in (movie_sentences, amazon_snippets, tweets, nyt_editorials, rotten_tomatoes, airline_tweets):

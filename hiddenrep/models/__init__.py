@@ -6,19 +6,7 @@ This module is torch-free, so pages can list models quickly; :func:`build_model`
 from __future__ import annotations
 
 from .vocab import Vocabulary, tokenize
-
-HIDDEN_LAYER = "hidden"
-
-MODELS: dict[str, tuple[str, ...]] = {
-    "ffnn": ("text",),
-    "bilstm": ("text",),
-    "mlp": ("image", "vector"),
-    "cnn": ("image",),
-    "minilm": ("text",),  # pretrained all-MiniLM-L6-v2, frozen (cached outputs) under a dense hidden layer
-    "minilm-finetune": ("text",),  # the same with its top 2 transformer layers trained too
-}
-DEFAULT_MODEL_FOR = {"text": "ffnn", "image": "cnn", "vector": "mlp"}
-EMBEDDINGS = ("random", "glove-50d")
+from .zoo import DEFAULT_MODEL_FOR, EMBEDDINGS, HIDDEN_LAYER, MODELS
 
 
 def __getattr__(name: str):

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ..data import TRAIN, LabeledData
-from . import EMBEDDINGS, MODELS
+from .zoo import EMBEDDINGS, MODELS
 from .image import MLP, SmallCNN
 from .text import BiLSTMText, FeedForwardText
 from .vocab import Vocabulary

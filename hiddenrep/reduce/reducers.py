@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checks import check_vectors
 from .metrics import procrustes
 
 # umap-learn and numba are not safe to call from two threads at once (numba's workqueue layer aborts).
@@ -28,15 +29,8 @@ UMAP_LOCK = threading.Lock()
 
 
 def check_data(X, name: str = "X") -> np.ndarray:
-    """A finite 2-D float32 array with at least 3 rows, or a ValueError saying what is wrong."""
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (n_points, n_features), got shape {X.shape}.")
-    if len(X) < 3:
-        raise ValueError(f"{name} has {len(X)} points; a projection needs at least 3.")
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or infinite values; the recorded checkpoint is damaged or diverged.")
-    return X
+    """What every projection accepts: finite float32 vectors, at least 3 points (:mod:`hiddenrep.checks`)."""
+    return check_vectors(X, name, min_rows=3, needed_for="a projection", dtype=np.float32)
 
 
 def _check_init(init, n_points: int, n_components: int) -> np.ndarray:

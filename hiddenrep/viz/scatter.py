@@ -44,6 +44,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..checks import check_coords
+
 EXTENT = 1000.0  # coordinates are rescaled into [0, EXTENT] (the wider axis; the narrower one is centred)
 NOMINAL, QUANTITATIVE = "nominal", "quantitative"
 CHOSEN_COLOR, OTHER_COLOR = "#e63946", "#aab2bd"  # the chosen class (Words "profanity", one label) and the rest
@@ -70,14 +72,10 @@ def scatter_table(coords: np.ndarray, points: pd.DataFrame, *, color: np.ndarray
     enables the in-browser "only misclassified" filter. ``faded``: (n_points,) or (n_frames, n_points)
     bool, points drawn faint (e.g. their neighbourhood did not change).
     """
-    coords = np.asarray(coords, dtype=np.float64)
-    if coords.ndim != 3 or coords.shape[2] != 2:
-        raise ValueError(f"coords must have shape (n_frames, n_points, 2), got {coords.shape}.")
+    coords = check_coords(coords, frames="n_frames", dtype=np.float64)
     n_frames, n_points, _ = coords.shape
     if len(points) != n_points:
         raise ValueError(f"coords hold {n_points} points per frame but points has {len(points)} rows.")
-    if not np.isfinite(coords).all():
-        raise ValueError("coords contain NaN or infinite values; the projection failed for some frame.")
     flat = coords.reshape(-1, 2)
     low, spans = flat.min(0), flat.max(0) - flat.min(0)
     span = float(spans.max()) or 1.0

@@ -2,7 +2,8 @@
 
 VADER, AFINN and better-profanity come from pinned package files on the package index (fetched
 once by pip, sha256-checked, read as text, never imported). No registry package ships a plain
-food-word list, so :data:`FOOD_WORDS` is a short list written by hand for this project.
+food-word list, so :data:`FOOD_WORDS` is a short list written by hand for this project (it lives with the
+``food-mentions`` dataset in :mod:`hiddenrep.data.food`, which picks its sentences by it).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.fetch import PackageFile, Progress, extract_member
+from ..data.food import FOOD_WORDS
 from ..data.more_sources import PROFANITY_MEMBER, PROFANITY_WHEEL
 from ..data.sources import VADER_SDIST
 
@@ -22,22 +24,6 @@ AFINN_SDIST = PackageFile(
     source_dist=True,
 )
 AFINN_LEXICON = "afinn-0.1/afinn/data/AFINN-en-165.txt"
-
-# Hand-written for hiddenrep (not from any published lexicon): everyday dishes, ingredients and
-# drinks, each a single lower-case word that glove.6B has. Includes the seed's "ramen" and "pork".
-FOOD_WORDS = frozenset("""
-food foods meal meals dish dishes cuisine breakfast lunch dinner snack dessert recipe cooking
-bread toast sandwich burger burgers pizza pasta noodles ramen spaghetti lasagna sushi taco tacos burrito
-curry soup stew salad rice dumplings pancakes waffles cereal oatmeal porridge omelet
-meat beef pork bacon ham sausage steak chicken turkey lamb veal duck fish salmon tuna shrimp lobster crab
-egg eggs cheese butter cream milk yogurt tofu beans lentils
-apple apples banana bananas orange oranges grape grapes lemon lime mango peach pear cherry strawberry
-strawberries blueberries pineapple watermelon coconut avocado tomato tomatoes potato potatoes fries
-onion onions garlic carrot carrots lettuce spinach cabbage broccoli cucumber mushroom mushrooms corn
-peas pepper peppers vegetables fruit fruits nuts peanut peanuts almonds
-sugar salt honey chocolate candy cookie cookies cake cakes pie muffin donut donuts icecream
-coffee tea juice soda beer wine whiskey vodka cocktail
-""".split())
 
 WORD_CLASSES = ["profane", "food", "negative", "positive", "other"]  # first match wins, in this order
 _TEXTS: dict[str, str] = {}
