@@ -135,7 +135,8 @@ def cold_first_picture(browser, root: str, limit: float) -> float | None:
 
 def python_side(root: str, run_id: str, methods: list[str]) -> None:
     """The library's own figures for one size, printed as ``python`` lines (see the module docstring)."""
-    from hiddenrep.analysis import neighbor_index, neighbor_table
+    from hiddenrep.analysis import neighbor_table
+    from hiddenrep.analysis import neighbors as neighbor_index
 
     run = RunStore(root).open(run_id)
     n = int(run.manifest["dataset"]["n_examples"])
@@ -152,9 +153,9 @@ def python_side(root: str, run_id: str, methods: list[str]) -> None:
     neighbor_table(run, last.name, example, include_self=True)
     direct = time.perf_counter() - began
     began = time.perf_counter()
-    neighbor_index.build_index(run, last)
+    neighbor_index.build_checkpoint_index(run, last)
     build = time.perf_counter() - began
-    neighbor_index.build_index(run, before)  # the click's table compares with the checkpoint before
+    neighbor_index.build_checkpoint_index(run, before)  # the click's table compares with the checkpoint before
     began = time.perf_counter()
     neighbor_table(run, last.name, example, include_self=True)
     print(f"{n:>7} {FRAMES:>5} python: neighbour index {build:.1f} s per checkpoint; table computed directly "

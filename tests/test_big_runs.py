@@ -129,44 +129,44 @@ def test_a_finished_view_is_kept_on_disk_and_a_damaged_one_rebuilt(run, monkeypa
 
 
 def test_neighbour_index_is_built_once_reused_and_agrees_with_the_direct_query(run, monkeypatch):
-    from hiddenrep.analysis import neighbor_index, neighbor_table
-    from hiddenrep.analysis import neighbors as neighbors_module
+    from hiddenrep.analysis import neighbor_table
+    from hiddenrep.analysis import neighbors as neighbor_index
 
     direct = [neighbor_table(run, c.name, "e7", k=10, include_self=True) for c in run.checkpoints]
-    neighbor_index.build_all(run)
+    neighbor_index.build_neighbor_index(run)
     built = {c.name: neighbor_index.stored_neighbors(run, c) for c in run.checkpoints}
     assert all(b is not None for b in built.values())
     indices, distances = built["0002"]
-    assert indices.shape == (N, neighbor_index.K) and (indices != np.arange(N)[:, None]).all()  # never itself
+    assert indices.shape == (N, neighbor_index.INDEX_K) and (indices != np.arange(N)[:, None]).all()  # never itself
     assert (np.diff(distances, axis=1) >= 0).all()  # nearest first
 
     def no_scan(*args, **kwargs):
         raise AssertionError("a click computed every distance although the index was built")
 
-    monkeypatch.setattr(neighbors_module, "_query", no_scan)
+    monkeypatch.setattr(neighbor_index, "_query", no_scan)
     for checkpoint, expected in zip(run.checkpoints, direct):
         pd.testing.assert_frame_equal(neighbor_table(run, checkpoint.name, "e7", k=10, include_self=True), expected)
     monkeypatch.setattr(neighbor_index, "exact_neighbors", lambda *a, **k: pytest.fail("a built index was rebuilt"))
-    neighbor_index.build_all(run)
+    neighbor_index.build_neighbor_index(run)
 
 
 def test_a_stale_or_damaged_neighbour_index_is_rebuilt(tmp_path):
-    from hiddenrep.analysis import neighbor_index
+    from hiddenrep.analysis import neighbors as neighbor_index
 
     run = _write_run(tmp_path / "a")
-    neighbor_index.build_all(run)
+    neighbor_index.build_neighbor_index(run)
     first = run.checkpoints[0]
     key, indices_path, _ = neighbor_index._paths(run, first, "cosine")
     before = np.array(neighbor_index.stored_neighbors(run, first)[0])
     hidden = run.path / "checkpoints" / first.name / "hidden.npy"
     np.save(hidden, np.load(hidden)[::-1].copy())  # the checkpoint rewritten (rows reversed): its stamp changes
     assert neighbor_index.stored_neighbors(run, first) is None
-    rebuilt, _ = neighbor_index.build_index(run, first)
+    rebuilt, _ = neighbor_index.build_checkpoint_index(run, first)
     np.testing.assert_array_equal(rebuilt, (N - 1 - before)[::-1])  # the neighbours of the reversed rows
     assert neighbor_index.stored_neighbors(run, first) is not None
     indices_path.write_bytes(b"garbage")  # damaged: not read, rebuilt on request
     assert neighbor_index.stored_neighbors(run, first) is None
-    assert neighbor_index.build_index(run, first)[0].shape == (N, neighbor_index.K)
+    assert neighbor_index.build_checkpoint_index(run, first)[0].shape == (N, neighbor_index.INDEX_K)
 
     other = _write_run(tmp_path / "b", seed=1)  # another run under the same id: not its index
     (other.path / "neighbors").mkdir()
@@ -178,14 +178,14 @@ def test_a_stale_or_damaged_neighbour_index_is_rebuilt(tmp_path):
 @pytest.mark.parametrize("metric", ["cosine", "euclidean"])
 def test_index_search_matches_every_distance_computed(metric):
     """Enough points (5,000) that the index searches chunks of columns rather than sorting whole rows."""
-    from hiddenrep.analysis.neighbor_index import K, exact_neighbors
+    from hiddenrep.analysis.neighbors import INDEX_K, exact_neighbors
     from hiddenrep.analysis.neighbors import _query, _top
 
     vectors = np.random.default_rng(3).normal(size=(5000, 5)).astype(np.float32)
-    indices, distances = exact_neighbors(vectors, K, metric)
+    indices, distances = exact_neighbors(vectors, INDEX_K, metric)
     for row in (0, 17, 2500, 4999):
         everything = _query(vectors, row, metric)
-        np.testing.assert_array_equal(indices[row], _top(everything, K))
+        np.testing.assert_array_equal(indices[row], _top(everything, INDEX_K))
         np.testing.assert_allclose(distances[row], everything[indices[row]], rtol=1e-6)
 
 

@@ -241,12 +241,12 @@ def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tup
 
 def neighbor_index_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...]) -> Task:
     """The stored neighbour index of each of ``checkpoints``, newest first, in the background (a click's
-    table reads it; :mod:`hiddenrep.analysis.neighbor_index`)."""
+    table reads it; :func:`hiddenrep.analysis.neighbors.stored_neighbors`)."""
 
     def work(report):
-        from ..analysis.neighbor_index import build_all
+        from ..analysis.neighbors import build_neighbor_index
 
-        return build_all(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report)
+        return build_neighbor_index(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report)
 
     return shared_task(("neighbor_index", *_run_key(runs_dir, run_id), checkpoints), work)
 
