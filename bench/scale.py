@@ -16,7 +16,8 @@ pixels in JavaScript, the app's choice above; ``webgl`` is the same layer drawn 
 - heap: the page's JS heap (CDP ``JSHeapUsedSize``) after Explore is drawn;
 - click: seconds from clicking a point (on the last checkpoint, whose neighbour index is built) to its
   neighbour table on screen, the app's rerun included; click kB: what the server sent the browser
-  meanwhile (websocket frames; the chart's data must not travel again).
+  meanwhile (websocket frames; the chart's data must not travel again). Both once per size, with the
+  app's own renderer: neither depends much on what draws the points.
 
 Python side, once per size, in this process (`python` lines): PCA frames (first frame, all frames)
 before any metric, the metrics pass after them, the neighbour index of one checkpoint, a neighbour
@@ -169,7 +170,7 @@ def python_side(root: str, run_id: str, methods: list[str]) -> None:
 
 
 def fps(page, renderer: str, limit: float) -> float | None:
-    page.get_by_test_id("stSidebarNav").get_by_text("Animate").click()  # a deep link may not pick the run
+    page.get_by_role("link", name="Animate").click()  # the sidebar link carries the run in the URL
     page.wait_for_function("() => location.pathname.endsWith('/animate')")
     frame = component_frame(page, limit)
     if frame is None:
@@ -180,7 +181,7 @@ def fps(page, renderer: str, limit: float) -> float | None:
     return ticks / 3.0
 
 
-def measure(browser, url: str, renderer: str, limit: float) -> dict:
+def measure(browser, url: str, renderer: str, limit: float, click: bool) -> dict:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     row = {}
     start = time.perf_counter()
@@ -190,12 +191,14 @@ def measure(browser, url: str, renderer: str, limit: float) -> dict:
         page.close()
         return {"first": None}
     row["first"] = time.perf_counter() - start
+    row["drawn"] = frame.evaluate("window.hiddenrepScatter.renderer")  # what drew it, not what was asked
     row["heap"] = heap_mb(page)
     frame.evaluate(SCRUB_JS, 8)  # warm-up: every frame drawn once
     row["scrub"] = statistics.median(statistics.median(frame.evaluate(SCRUB_JS, 15)) for _ in range(2))
-    sent = websocket_kb(page)
-    row["click"] = click_seconds(page, frame, limit)
-    row["click_kb"] = sent()
+    if click:  # the same Python work and transport whatever draws the points: once per size
+        sent = websocket_kb(page)
+        row["click"] = click_seconds(page, frame, limit)
+        row["click_kb"] = sent()
     row["fps"] = fps(page, renderer, limit)
     page.close()
     return row
@@ -229,13 +232,14 @@ def main() -> None:
                     page.close()
                 for renderer in renderers:
                     with app_server(root) as (url, _):  # a fresh server per renderer: nothing cached in memory
-                        row = measure(browser, url, renderer, args.limit)
+                        row = measure(browser, url, renderer, args.limit, click=renderer == ("pixels" if "pixels" in renderers else renderers[0]))
                     if row.get("first") is None:
                         print(f"{n:>7} {FRAMES:>5} {renderer:>8} {fmt(None, ''):>8} (no picture: skipped the rest)",
                               flush=True)
                         continue
-                    print(f"{n:>7} {FRAMES:>5} {renderer:>8} {row['first']:>8.2f} {row['scrub']:>8.1f} "
-                          f"{fmt(row['fps'], '.1f'):>5} {row['heap']:>7.0f} {fmt(row['click'], '.2f'):>7} {row['click_kb']:>8.0f} "
+                    print(f"{n:>7} {FRAMES:>5} {row['drawn']:>8} {row['first']:>8.2f} {row['scrub']:>8.1f} "
+                          f"{fmt(row['fps'], '.1f'):>5} {row['heap']:>7.0f} {fmt(row.get('click'), '.2f') if 'click' in row else '':>7} "
+                          f"{format(row['click_kb'], '.0f') if 'click_kb' in row else '':>8} "
                           f"{os.getloadavg()[0]:>5.1f}", flush=True)
 
 

@@ -187,8 +187,8 @@ def click_point(page, frame, index: int = -1) -> str:
         if (points) items.push(...node.items);
         (node.items || []).forEach(walk);
       })(view.scenegraph().root);
-      const item = items.at(index), r = canvas.getBoundingClientRect(), [ox, oy] = view.origin();
-      let x = item.x, y = item.y;  // item coordinates are relative to the enclosing groups
+      const item = items.at(index), r = canvas.getBoundingClientRect(), [ox, oy] = view.origin(), pad = view.padding();
+      let x = item.x + pad.left, y = item.y + pad.top;  // Vega draws at origin + padding; items sit in their groups
       for (let g = item.mark.group; g; g = g.mark && g.mark.group) { x += g.x || 0; y += g.y || 0; }
       return {x: r.left + ox + x, y: r.top + oy + y, id: item.datum.example_id};
     }""", index)

@@ -90,7 +90,7 @@ def test_frame_titles_and_quality_tab_show_motion_fidelity(explore):
     assert isinstance(frame_quality.get("width"), int) and isinstance(frame_quality.get("height"), int)
 
 
-@pytest.mark.parametrize("mode", ["anchored", "warm", "joint-pca", "independent"])
+@pytest.mark.parametrize("mode", ["budget", "anchored", "warm", "joint-pca", "independent"])
 def test_mode_picker_says_each_trade_off(mode):
     from hiddenrep.ui.widgets import MODE_LABELS
 

@@ -146,15 +146,16 @@ def _class_pixels(png: bytes, color: str, opacity: float = 0.75) -> np.ndarray:
     return np.argwhere(np.abs(image - shown).max(axis=2) < 12)
 
 
-def test_points_layer_paints_what_vega_paints(browser):
+@pytest.mark.parametrize("painter", ["pixels", "webgl"])
+def test_points_layer_paints_what_vega_paints(browser, painter):
     chart = scatter_chart(_blobs(4000, 2), frame_titles=["0", "1"], color_domain=["a", "b", "c"])
     shots = {}
-    for renderer in ("vega", "pixels"):
+    for renderer in ("vega", painter):
         page = _component_page(browser, chart, renderer)
         page.wait_for_timeout(300)
         shots[renderer] = page.locator("#vis").screenshot()
         page.close()
     for color in ("#4c78a8", "#f58518", "#e45756"):  # Vega's own category colours, read from the spec's scale
-        vega, pixels = _class_pixels(shots["vega"], color), _class_pixels(shots["pixels"], color)
+        vega, pixels = _class_pixels(shots["vega"], color), _class_pixels(shots[painter], color)
         assert len(vega) > 2000 and 0.5 < len(pixels) / len(vega) < 2
         assert np.abs(vega.mean(0) - pixels.mean(0)).max() < 3  # the same class in the same place (px)

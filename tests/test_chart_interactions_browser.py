@@ -26,7 +26,7 @@ FIND = """([marktype, name, predicate]) => {
     if (node.marktype === marktype && (!name || node.name === name)) found = node.items.find(test) || null;
     (node.items || []).forEach(walk);
   })(view.scenegraph().root);
-  let x = found.x, y = found.y;
+  let x = found.x + view.padding().left, y = found.y + view.padding().top;  // Vega draws at origin + padding
   for (let g = found.mark.group; g; g = g.mark && g.mark.group) { x += g.x || 0; y += g.y || 0; }
   return {x: canvas.left + ox + x, y: canvas.top + oy + y, id: found.datum && found.datum.example_id};
 }"""

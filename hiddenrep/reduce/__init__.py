@@ -9,12 +9,13 @@ One entry point::
     proj.metrics     # per frame: checkpoint, epoch, trustworthiness, knn_kept, jitter, hidden_change,
                      # motion_fidelity, motion_fidelity_knn, seconds
 
-Modes (``MODES[method]``, default first): ``anchored`` (t-SNE/UMAP: warm-started, each point held to
-its previous position with a weight that falls as its hidden neighbourhood changes, so a point moves
-on screen when the model moved it), ``independent`` (each checkpoint alone; for comparison),
-``procrustes`` (independent, then rotated/reflected/scaled onto the previous frame), ``warm`` (each
-checkpoint starts from the previous layout with a short schedule), ``aligned`` (umap-learn's
-AlignedUMAP) and ``joint-pca`` (one PCA basis fitted on all checkpoints). README "Projections"
+Modes (``MODES[method]``, default first): ``warm`` (each checkpoint starts from the previous layout
+with a short schedule), ``budget`` (t-SNE/UMAP: warm, and after every optimiser step each point is cut
+back to at most ``budget_scale`` x how far the model moved it, :mod:`.budget`: a point moves on screen
+when, and as much as, the model moved it), ``anchored`` (warm, each point held to its previous position
+with a weight that falls as its hidden neighbourhood changes), ``independent`` (each checkpoint alone;
+for comparison), ``procrustes`` (independent, then rotated/reflected/scaled onto the previous frame),
+``aligned`` (umap-learn's AlignedUMAP) and ``joint-pca`` (one PCA basis fitted on all checkpoints). README "Projections"
 gives the measurements behind the defaults (``bench/motion.py``); :mod:`.synthetic` holds the
 ground-truth controls.
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import budget
 from . import metrics as quality
 from .cache import CACHE_VERSION, FrameCache
 from .reducers import PCA, TSNE, UMAP, UMAP_LOCK, check_data, import_umap
@@ -30,18 +31,20 @@ METHODS = ("pca", "tsne", "umap")
 # it becomes the default once it has been measured on the three real runs too (README "Defaults and why").
 MODES = {
     "pca": ("joint-pca", "procrustes", "independent"),
-    "tsne": ("warm", "anchored", "procrustes", "independent"),
-    "umap": ("warm", "anchored", "aligned", "procrustes", "independent"),
+    "tsne": ("warm", "budget", "anchored", "procrustes", "independent"),
+    "umap": ("warm", "budget", "anchored", "aligned", "procrustes", "independent"),
 }
 DEFAULT_MODES = {method: modes[0] for method, modes in MODES.items()}
 # Every parameter a method takes, with its default; ``warm_*`` apply to frames after the first in warm and
-# anchored mode, ``anchor_*`` in anchored mode only (see :func:`_anchoring`).
+# anchored mode, ``anchor_*`` in anchored mode only (see :func:`_anchoring`), ``budget_*`` in budget mode
+# (see :mod:`.budget`; its frames after the first take ``warm_iter`` / ``warm_epochs`` steps).
 PARAMS = {
     "pca": {},
     "tsne": {"perplexity": 30.0, "early_exaggeration_iter": 250, "n_iter": 500,
-             "warm_iter": 150, "warm_shrink": 0.5, "anchor_power": 1.0, "anchor_rounds": 15},
+             "warm_iter": 150, "warm_shrink": 0.5, "anchor_power": 1.0, "anchor_rounds": 15, "budget_scale": 0.6},
     "umap": {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": None, "warm_epochs": 30, "warm_learning_rate": 0.1,
-             "alignment_regularisation": 0.01, "alignment_window_size": 3, "anchor_power": 1.0, "anchor_rounds": 3},
+             "alignment_regularisation": 0.01, "alignment_window_size": 3, "anchor_power": 1.0, "anchor_rounds": 3,
+             "budget_scale": 0.6, "budget_learning_rate": 1.0},
 }
 METRIC_COLUMNS = (*quality.COLUMNS, "seconds")
 _LIBRARIES = {"pca": ("numpy",), "tsne": ("numpy", "openTSNE"), "umap": ("numpy", "umap-learn", "pynndescent")}
@@ -405,8 +408,11 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
                                    request.params["anchor_power"])
             neighbors.pop(index - 1)
         warm = mode == "warm" and previous is not None
-        coords = _reducer(request, warm_from=previous if warm else None, anchoring=anchoring).fit_transform(
-            hidden(index))
+        if mode == "budget" and previous is not None:
+            coords = _budgeted(request, hidden(index - 1), hidden(index), previous.astype(np.float64))
+        else:
+            coords = _reducer(request, warm_from=previous if warm else None, anchoring=anchoring).fit_transform(
+                hidden(index))
         if mode in ("procrustes", "warm", "anchored") and previous is not None:
             coords = quality.procrustes(coords, previous)  # hold orientation and scale steady
         coords = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next frame starts from
@@ -426,6 +432,17 @@ def _pooled_rows(request: _Request) -> np.ndarray:
         part = np.asarray(request.run.load(checkpoint, "hidden")[picked])
         parts.append(check_data(part, f"hidden of checkpoint {checkpoint.name}"))
     return np.concatenate(parts)
+
+
+def _budgeted(request: _Request, before: np.ndarray, after: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """Budget mode's frame: warm from ``previous``, each point's move capped by how far the model moved it."""
+    p, seed = request.params, request.random_state
+    allowed = budget.budgets(before, after, previous, p["budget_scale"])
+    if request.method == "tsne":
+        return budget.tsne_layout(after, previous, allowed, perplexity=p["perplexity"], n_iter=p["warm_iter"],
+                                  random_state=seed)
+    return budget.umap_layout(after, previous, allowed, n_neighbors=p["n_neighbors"], min_dist=p["min_dist"],
+                              n_epochs=p["warm_epochs"], learning_rate=p["budget_learning_rate"], random_state=seed)
 
 
 def _aligned_umap(request: _Request, hidden: list[np.ndarray]) -> list[np.ndarray]:

@@ -15,9 +15,10 @@ import json
 import streamlit as st
 
 from . import state
-from .scatter import Payload
+from .scatter import RENDERER_KEY, Payload
 
-PARAMS = {"run": state.RUN_ID, "example": state.EXAMPLE_ID, "checkpoint": state.FRAME}
+# ``renderer`` (vega / pixels / webgl, bench/scale.py's) rides along so rewriting the URL does not drop it
+PARAMS = {"run": state.RUN_ID, "example": state.EXAMPLE_ID, "checkpoint": state.FRAME, "renderer": RENDERER_KEY}
 
 
 def _current() -> dict[str, str]:
@@ -37,6 +38,8 @@ def read_url() -> None:
         st.session_state[state.EXAMPLE_ID] = params["example"]
     else:
         st.session_state.pop(state.EXAMPLE_ID, None)
+    if "renderer" in params:
+        st.session_state[RENDERER_KEY] = params["renderer"]
     if params.get("checkpoint", "").isdigit():
         st.session_state[state.FRAME] = int(params["checkpoint"])
         st.session_state[state.OPEN_AT_FRAME] = int(params["checkpoint"])  # the chart opens on it

@@ -48,6 +48,7 @@ _component = components.declare_component("epoch_scatter", path=str(Path(__file_
 # frames) at every size up to 100k. Below 3k Vega meets the 50 ms target and its antialiased squares win.
 POINTS_ABOVE = 3_000
 RENDERERS = ("auto", "vega", "pixels", "webgl")
+RENDERER_KEY = "scatter_renderer"  # session state: the renderer a ``?renderer=`` URL forced (hiddenrep.ui.links keeps it)
 INLINE_BELOW = 1 << 20  # bytes of layout + blob; above, they are served as media files (see the module)
 _TRANSFORMER = "hiddenrep-binary"
 _LOCK = threading.Lock()  # Altair's active data transformer is global
@@ -116,9 +117,9 @@ def spec_json(chart: alt.TopLevelMixin) -> tuple[Payload, str]:
 
 def renderer_choice(n_points: int) -> str:
     """'pixels' or 'vega' for a chart of ``n_points`` (the URL's ``?renderer=`` wins when given)."""
-    forced = st.query_params.get("renderer") or st.session_state.get("scatter_renderer", "auto")
+    forced = st.query_params.get("renderer") or st.session_state.get(RENDERER_KEY, "auto")
     if forced in RENDERERS[1:]:
-        st.session_state["scatter_renderer"] = forced  # kept across pages: navigation drops the query string
+        st.session_state[RENDERER_KEY] = forced  # kept across pages: navigation drops the query string
         return forced
     return "pixels" if n_points > POINTS_ABOVE else "vega"
 

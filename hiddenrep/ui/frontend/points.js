@@ -208,7 +208,6 @@
       return this.painter.paintedPixels();
     }
 
-    finish() { this.painter.finish(); }
 
     destroy() {
       cancelAnimationFrame(this.raf);
@@ -297,7 +296,6 @@
       return painted;
     }
 
-    finish() {}
     destroy() { this.canvas.remove(); }
   }
 
@@ -438,7 +436,6 @@
       return painted;
     }
 
-    finish() { this.gl.finish(); }
 
     destroy() {
       const gl = this.gl;
