@@ -4,7 +4,7 @@ import streamlit as st
 
 from hiddenrep.data import DATASETS, DEFAULT_DATASET
 from hiddenrep.ui.data import dataset_preview
-from hiddenrep.ui.widgets import DEFAULT_RUN_TIME, job_panel, session_jobs, start_job
+from hiddenrep.ui.widgets import DEFAULT_RUN_LABEL, DEFAULT_RUN_TIME, TRAIN_DEFAULTS, job_panel, session_jobs, start_job
 
 st.title("Train a model and record it")
 st.caption("Every example's hidden representation is recorded at every checkpoint; training runs in the "
@@ -33,11 +33,12 @@ suited = [m for m, kinds in MODELS.items() if preview["modality"] in kinds]
 with setup.form("train"):
     model = st.selectbox("Model", suited, index=suited.index(DEFAULT_MODEL_FOR[preview["modality"]]))
     left, middle, right = st.columns(3)
-    epochs = left.number_input("Epochs", 1, 200, 10)
-    hidden = middle.number_input("Hidden size (the recorded layer)", 2, 1024, 64)
-    seed = right.number_input("Seed", 0, 2**31 - 1, 0)
-    every_steps = left.number_input("Also record every K steps (0 = epoch ends only)", 0, 100_000, 0)
-    st.caption("Time goes with examples × epochs: the default (movie-sentences, ffnn, 10 epochs) is "
+    epochs = left.number_input("Epochs", 1, 200, TRAIN_DEFAULTS.epochs)
+    hidden = middle.number_input("Hidden size (the recorded layer)", 2, 1024, TRAIN_DEFAULTS.hidden)
+    seed = right.number_input("Seed", 0, 2**31 - 1, TRAIN_DEFAULTS.seed)
+    every_steps = left.number_input("Also record every K steps (0 = epoch ends only)", 0, 100_000,
+                                    TRAIN_DEFAULTS.every_steps)
+    st.caption(f"Time goes with examples × epochs: the default ({DEFAULT_RUN_LABEL}) is "
                + DEFAULT_RUN_TIME + ". The progress bar counts the steps; Explore draws each checkpoint "
                "as it is recorded.")
     submitted = st.form_submit_button("Train", type="primary")

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 import time
 from collections.abc import Callable
 
+from .models import EMBEDDINGS, MODELS
+from .reduce import DEFAULT_MODES, METHODS, MODES
 from .store import RunStore, default_runs_dir
+from .training import TrainConfig
 
 Command = Callable[[argparse.Namespace], int]
+DEFAULTS = TrainConfig()  # every training default is stated once, there
 
 
 def _runs_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +26,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .data import load_dataset
-    from .training import TrainConfig, TrainEvent, train
+    from .training import TrainEvent, train
+
+    # Ctrl-C (and the app's Cancel, a SIGINT) marks the run cancelled. A process started in the background
+    # by a shell (`nohup hiddenrep app &`) inherits SIGINT *ignored*, and Python then never raises
+    # KeyboardInterrupt: put the handler back so Cancel always works.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     if args.threads:
         import torch
@@ -207,19 +217,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a built-in model and record every checkpoint")
-    train.add_argument("--dataset", default="movie-sentences")
-    train.add_argument("--model", default="ffnn",
-                       help="ffnn, bilstm, minilm, minilm-finetune (text); mlp, cnn (images)")
-    train.add_argument("--epochs", type=int, default=10)
-    train.add_argument("--hidden", type=int, default=64, help="size of the recorded hidden layer")
-    train.add_argument("--every-steps", type=int, default=0, help="also record every K steps")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--max-len", type=int, default=64, help="text models: tokens kept per example")
+    by_modality: dict[str, list[str]] = {}
+    for model, modalities in MODELS.items():
+        for modality in modalities:
+            by_modality.setdefault(modality, []).append(model)
+    train.add_argument("--dataset", default=DEFAULTS.dataset, help="see `hiddenrep datasets` (default: %(default)s)")
+    train.add_argument("--model", default=DEFAULTS.model, metavar="MODEL",
+                       help="; ".join(f"{', '.join(names)} ({modality})" for modality, names in by_modality.items())
+                       + " (default: %(default)s)")
+    train.add_argument("--epochs", type=int, default=DEFAULTS.epochs)
+    train.add_argument("--hidden", type=int, default=DEFAULTS.hidden, help="size of the recorded hidden layer")
+    train.add_argument("--every-steps", type=int, default=DEFAULTS.every_steps, help="also record every K steps")
+    train.add_argument("--seed", type=int, default=DEFAULTS.seed)
+    train.add_argument("--max-len", type=int, default=DEFAULTS.max_len, help="text models: tokens kept per example")
     train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default, one per core)")
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--lr", type=float, default=2e-3)
+    train.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
+    train.add_argument("--lr", type=float, default=DEFAULTS.lr)
     train.add_argument("--retrain", action="store_true", help="train again even if this exact run is complete")
-    train.add_argument("--embeddings", choices=["random", "glove-50d"], default="random",
+    train.add_argument("--embeddings", choices=EMBEDDINGS, default=DEFAULTS.embeddings,
                        help="text models: start the token embeddings from GloVe 50-d (glove-50d) or at random")
     train.add_argument("--words", action="store_true",
                        help="text models: also record lexicon words' embedding rows per checkpoint (<run id>.words)")
@@ -243,9 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     project = commands.add_parser("project", help="project a run's checkpoints to 2-D and print per-frame metrics")
     project.add_argument("run_id")
-    project.add_argument("--method", choices=["pca", "tsne", "umap"], default="pca")
-    project.add_argument("--mode", choices=["independent", "procrustes", "warm", "aligned", "joint-pca"],
-                         help="default: the method's stable mode (pca joint-pca, tsne/umap warm)")
+    project.add_argument("--method", choices=METHODS, default=METHODS[0])
+    project.add_argument("--mode", choices=sorted({mode for modes in MODES.values() for mode in modes}),
+                         help="default: the method's stable mode ("
+                              + ", ".join(f"{method} {mode}" for method, mode in DEFAULT_MODES.items()) + ")")
     project.add_argument("--examples", choices=["all", "train", "validation"], default="all")
     project.add_argument("--checkpoints", help="comma-separated positions or names (default: all)")
     project.add_argument("--components", type=int, choices=[2, 3], default=2)

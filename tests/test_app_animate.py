@@ -2,52 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
+
+from conftest import components, open_page, settle, spec_of, texts
 
 from hiddenrep.animate import Frames, frame_times
 from hiddenrep.ui import state
 
-PAGES = Path(__file__).resolve().parents[1] / "app_pages"
-TIMEOUT = 120
-
-
-def _texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "info", "success", "warning", "error", "caption", "title")
-             for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
-
-
-def _components(at: AppTest) -> list:
-    return [e for e in at.main.get("component_instance")]
-
-
-def settle(at: AppTest, until, timeout: float = 60) -> AppTest:
-    """Rerun until ``until(at)`` (background projections, exports) or fail."""
-    deadline = time.time() + timeout
-    while not until(at):
-        assert not at.exception, at.exception
-        assert time.time() < deadline, _texts(at)
-        time.sleep(0.3)
-        at.run()
-    return at
-
-
-def open_page(name: str, run_id: str | None) -> AppTest:
-    """One page on its own with the sidebar's run already picked (the router's run picker is tested elsewhere)."""
-    at = AppTest.from_file(str(PAGES / name), default_timeout=TIMEOUT)
-    if run_id is not None:
-        at.session_state[state.RUN_ID] = run_id
-    return settle(at.run(), lambda a: _components(a))
-
-
-def spec_of(component) -> dict:
-    return json.loads(component.proto.json_args and json.loads(component.proto.json_args)["spec"])
 
 
 @pytest.fixture
@@ -62,11 +26,11 @@ def animate(tiny_run, monkeypatch):
 def test_animate_draws_every_checkpoint_tweened_in_the_browser(animate, tiny_run):
     at = animate
     assert {s.label for s in at.selectbox} >= {"Projection", "Stability", "Colour by", "Motion"}
-    spec = spec_of(_components(at)[0])
+    spec = spec_of(components(at)[0])
     params = {p["name"]: p for p in spec["params"]}
     assert params["t"]["bind"]["max"] == len(tiny_run.checkpoints) - 1 and params["t"]["bind"]["step"] < 1
     assert params["nframes"]["value"] == 4 and "floor(t)" in params["xa"]["expr"]
-    assert "300 points × 4 checkpoints" in _texts(at)
+    assert "300 points × 4 checkpoints" in texts(at)
 
 
 def test_animate_follows_searched_and_suspected_points(animate, tiny_run):
@@ -81,7 +45,7 @@ def test_animate_follows_searched_and_suspected_points(animate, tiny_run):
     assert len(tracked) >= 10 and tracked[:len(found)] == found
     table = at.dataframe[0].value
     assert list(table["letter"][:3]) == ["A", "B", "C"] and list(table["example_id"]) == list(tracked)
-    spec = spec_of(_components(at)[0])
+    spec = spec_of(components(at)[0])
     params = {p["name"]: p for p in spec["params"]}
     assert params["tracked"]["value"] == list(tracked) and params["letters"]["value"][:2] == ["A", "B"]
     next(b for b in at.button if b.label == "Clear").click().run()

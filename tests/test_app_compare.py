@@ -7,7 +7,7 @@ import re
 import shutil
 
 import pytest
-from test_app_animate import _components, _texts, open_page, settle
+from conftest import PAGES, components, open_page, settle, texts
 
 from hiddenrep.store import RunStore
 from hiddenrep.ui import state
@@ -28,13 +28,11 @@ def test_one_run_offers_to_train_the_seeds_comparison(tiny_run, tmp_path, monkey
     shutil.copytree(tiny_run.path, tmp_path / tiny_run.id)
     monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
     from streamlit.testing.v1 import AppTest
-    from test_app_animate import PAGES
-
     at = AppTest.from_file(str(PAGES / "compare.py"), default_timeout=60)
     at.session_state[state.RUN_ID] = tiny_run.id
     at.run()
     assert not at.exception
-    assert "two complete runs on the same dataset" in _texts(at)
+    assert "two complete runs on the same dataset" in texts(at)
     assert any("ffnn vs bilstm" in b.label for b in at.button)
 
 
@@ -43,16 +41,16 @@ def test_compare_side_by_side_transition_and_figures(two_runs, monkeypatch):
     monkeypatch.setenv("HIDDENREP_RUNS", str(run_a.path.parent))
     at = open_page("compare.py", run_a.id)
     assert at.selectbox[0].value == run_b.id
-    side, morph = (json.loads(json.loads(c.proto.json_args)["spec"]) for c in _components(at))
+    side, morph = (json.loads(json.loads(c.proto.json_args)["spec"]) for c in components(at))
     assert len(side["hconcat"]) == 2 and {p["name"] for p in side["params"]} >= {"frame", "focus"}
     assert {p["name"]: p for p in morph["params"]}["nframes"]["value"] == 2  # A's layout → B's
     example = run_a.examples()["example_id"].iloc[3]
     at.session_state[state.EXAMPLE_ID] = example  # what a click in either panel does
     at.run()
-    args = json.loads(_components(at)[0].proto.json_args)
-    assert args["focus"] == example and f"Ringed in both: `{example}`" in _texts(at)
-    at = settle(at, lambda a: "separates" in _texts(a) or "favours" in _texts(a), timeout=60)
-    assert "At epoch 3:" in _texts(at) and "kNN accuracy" in _texts(at) and "neighbourhoods agree" in _texts(at)
+    args = json.loads(components(at)[0].proto.json_args)
+    assert args["focus"] == example and f"Ringed in both: `{example}`" in texts(at)
+    at = settle(at, lambda a: "separates" in texts(a) or "favours" in texts(a), timeout=60)
+    assert "At epoch 3:" in texts(at) and "kNN accuracy" in texts(at) and "neighbourhoods agree" in texts(at)
     figures = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert len(figures["hconcat"]) == 3  # kNN accuracy, silhouette, agreement
 
@@ -67,8 +65,6 @@ def test_the_seeds_comparison_is_short_and_its_estimate_is_shown(tiny_run, tmp_p
     shutil.copytree(tiny_run.path, tmp_path / tiny_run.id)
     monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
     from streamlit.testing.v1 import AppTest
-    from test_app_animate import PAGES
-
     at = AppTest.from_file(str(PAGES / "compare.py"), default_timeout=60)
     at.session_state[state.RUN_ID] = tiny_run.id
     at.run()

@@ -7,8 +7,7 @@ import threading
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app_animate import PAGES, _components, _texts, settle
-from test_app_words import words_store  # noqa: F401 - the fixture
+from conftest import PAGES, components, settle, texts
 
 import hiddenrep.reduce
 from hiddenrep.ui import jobs
@@ -72,7 +71,7 @@ def test_explore_shows_a_failed_projection_once_and_retry_recovers(tiny_run, tmp
     assert "projection exploded" in at.error[0].value and not at.get("progress")
     failing_projection.set()
     _retry(at).click().run()
-    at = settle(at, lambda a: _components(a))
+    at = settle(at, lambda a: components(a))
     assert not at.error
 
 
@@ -81,7 +80,7 @@ def test_words_checks_for_a_failed_projection(words_store, failing_projection): 
     assert "projection of the words failed: projection exploded" in at.error[0].value
     failing_projection.set()
     _retry(at).click().run()
-    assert not settle(at, lambda a: _components(a)).error
+    assert not settle(at, lambda a: components(a)).error
 
 
 def test_compare_checks_for_a_failed_projection(tiny_run, tiny_text, tiny_config, tmp_path, monkeypatch,
@@ -94,4 +93,4 @@ def test_compare_checks_for_a_failed_projection(tiny_run, tiny_text, tiny_config
     monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
     at = settle(_page("compare.py", tiny_run.id), lambda a: a.error)
     assert "projection failed: projection exploded" in at.error[0].value and "Retry" in [b.label for b in at.button]
-    assert "Projecting" not in _texts(at)
+    assert "Projecting" not in texts(at)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
-from test_app import APP, TIMEOUT, _texts
+from conftest import APP, TIMEOUT, settle, texts
 
 from hiddenrep.ui import jobs
 from hiddenrep.store import RunStore
@@ -26,16 +26,6 @@ def _wait(job: jobs.TrainingJob) -> None:
     assert job.returncode == 0, job.log()
 
 
-def _settle(at: AppTest, until, timeout: float = 60) -> AppTest:
-    deadline = time.time() + timeout
-    while not until(at):
-        assert not at.exception, at.exception
-        assert time.time() < deadline, _texts(at)
-        time.sleep(0.5)
-        at.run()
-    return at
-
-
 def test_an_empty_runs_directory_trains_the_default_run_without_a_click(tmp_path, monkeypatch):
     monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
     monkeypatch.setenv("HIDDENREP_FIRST_RUN", json.dumps(TINY_FIRST_RUN))
@@ -44,7 +34,7 @@ def test_an_empty_runs_directory_trains_the_default_run_without_a_click(tmp_path
     (pid,) = at.session_state[state.JOB_PIDS]
     job = jobs.get_job(pid)
     assert job.options == TINY_FIRST_RUN
-    assert "No runs yet" not in _texts(at)  # no button to press: it is already training
+    assert "No runs yet" not in texts(at)  # no button to press: it is already training
     # A second browser session (or a reload) starts nothing more and still sees the job.
     again = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert state.JOB_PIDS not in again.session_state or not again.session_state[state.JOB_PIDS]
@@ -54,7 +44,7 @@ def test_an_empty_runs_directory_trains_the_default_run_without_a_click(tmp_path
     at.session_state[state.JOB_PIDS] = [pid]
     at.run()
     assert at.sidebar.selectbox[0].value == job.run_id()
-    _settle(at, lambda a: a.main.get("component_instance"))  # Explore draws the trained run
+    settle(at, lambda a: a.main.get("component_instance"))  # Explore draws the trained run
 
 
 def test_first_start_is_tried_once_and_never_over_existing_runs(tiny_run, tmp_path, monkeypatch):
@@ -87,7 +77,7 @@ def test_a_reload_keeps_the_jobs_and_a_finished_job_selects_its_run(tiny_run, tm
     # A reload is a new session: "Your training jobs" still lists the job.
     reloaded = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     reloaded.switch_page("app_pages/train.py").run()
-    assert f"Trained `{job.run_id()}`" in _texts(reloaded)
+    assert f"Trained `{job.run_id()}`" in texts(reloaded)
 
 
 class _Finished:

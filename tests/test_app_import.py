@@ -12,6 +12,8 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from conftest import texts
+
 from hiddenrep.io import InvalidImportError, import_run
 from hiddenrep.store import RunStore
 from hiddenrep.ui import state
@@ -32,11 +34,6 @@ def csv_bytes(vectors: np.ndarray, *, labels=None) -> bytes:
     if labels is not None:
         frame["label"] = labels
     return frame.to_csv(index=False, float_format="%.9g").encode()
-
-
-def _texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "info", "success", "warning", "error", "caption") for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 @pytest.fixture
@@ -82,7 +79,7 @@ def _upload(at: AppTest, files, **options) -> AppTest:
 
 def test_a_good_upload_becomes_the_selected_run_and_opens_in_explore(import_page, runs_dir):
     at = import_page
-    assert "Accepted formats" in [e.label for e in at.expander] and "TensorBoard projector" in _texts(at)
+    assert "Accepted formats" in [e.label for e in at.expander] and "TensorBoard projector" in texts(at)
     files = [(f"epoch_{e}.csv", csv_bytes(VECS[e], labels=LABELS)) for e in (2, 0, 1)]  # order from the names
     at = _upload(at, files, **{"Run id": "my-vectors", "Dataset name": "pets"})
     assert not at.exception, at.exception
@@ -91,7 +88,7 @@ def test_a_good_upload_becomes_the_selected_run_and_opens_in_explore(import_page
     assert run.status == "complete" and [c.epoch for c in run.checkpoints] == [0, 1, 2]
     np.testing.assert_array_equal(run.load(1, "hidden"), VECS[1])
     assert run.class_names == ["cat", "dog"] and "probs" in run.array_names(0)  # the linear probe is on
-    assert "Imported **my-vectors**: 3 checkpoint(s) of 5-dimensional vectors for 45 examples" in _texts(at)
+    assert "Imported **my-vectors**: 3 checkpoint(s) of 5-dimensional vectors for 45 examples" in texts(at)
     # After a page switch AppTest re-runs only the page, not the router with its picker: the page has
     # asked the picker to select the run; a session that runs the router shows it selected.
     # (Or AppTest did re-run the router, which then selected it already.)

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import decode_tables
+from conftest import PAGES, scatter_spec
 from hiddenrep.ui import state
 from hiddenrep.ui.widgets import FADE_LABEL
 
-PAGES = Path(__file__).resolve().parents[1] / "app_pages"
-
-
-def _spec(at: AppTest) -> dict:
-    """The scatter's Vega-Lite spec, its points table put back as rows (the component ships it as bytes)."""
-    component = next(iter(at.main.get("component_instance")))
-    args = json.loads(component.proto.json_args)
-    blob = next(a.bytes for a in component.proto.special_args if a.key == "blob")
-    spec = json.loads(args["spec"])
-    spec["rows"] = next(iter(decode_tables(args["tables"], blob).values())).to_dict("records")
-    return spec
 
 
 def _rows(spec: dict) -> list[dict]:
@@ -37,7 +25,7 @@ def _fade_on(at: AppTest, tiny_run) -> AppTest:
     next(t for t in at.toggle if t.label == FADE_LABEL).set_value(True).run()
     neighborhood_task(tiny_run.path.parent, tiny_run.id, tuple(c.name for c in tiny_run.checkpoints)).result()
     deadline = time.time() + 60
-    while not any("faded0" in r for r in _rows(_spec(at.run()))):
+    while not any("faded0" in r for r in _rows(scatter_spec(at.run()))):
         assert not at.exception, at.exception
         assert time.time() < deadline
         time.sleep(0.3)
@@ -60,8 +48,8 @@ def _check_faded(spec: dict, tiny_run) -> None:
 
 def test_explore_fades_the_points_the_model_did_not_move(explore, tiny_run):
     at = explore
-    assert not any("faded0" in r for r in _rows(_spec(at)))  # off by default
-    _check_faded(_spec(_fade_on(at, tiny_run)), tiny_run)
+    assert not any("faded0" in r for r in _rows(scatter_spec(at)))  # off by default
+    _check_faded(scatter_spec(_fade_on(at, tiny_run)), tiny_run)
     assert not at.exception and not at.error, (at.exception, at.error)
 
 
@@ -77,11 +65,11 @@ def test_animate_fades_the_points_the_model_did_not_move(tiny_run, monkeypatch):
         assert not at.exception, at.exception
         assert time.time() < deadline
         time.sleep(0.3)
-    _check_faded(_spec(_fade_on(at, tiny_run)), tiny_run)
+    _check_faded(scatter_spec(_fade_on(at, tiny_run)), tiny_run)
 
 
 def test_frame_titles_and_quality_tab_show_motion_fidelity(explore):
-    spec = _spec(explore)
+    spec = scatter_spec(explore)
     titles = next(p for p in spec["params"] if p["name"] == "titles")["value"]
     assert "motion fidelity" in titles[1] and "motion fidelity" not in titles[0]  # nothing to compare frame 0 with
     quality = [json.loads(c.proto.spec) for c in explore.get("vega_lite_chart")]

@@ -5,49 +5,18 @@ from __future__ import annotations
 import json
 import shutil
 
-import numpy as np
-import pandas as pd
-import pytest
-from test_app_animate import PAGES, _components, _texts, open_page
+from conftest import PAGES, components, open_page, texts
 
-from hiddenrep.store import RunStore
 from hiddenrep.ui import state
 
-WORDS = ["food", "ramen", "pork", "sushi", "pizza", "good", "great", "bad", "awful", "damn", "crap", "movie", "plot"]
-CLASSES = ["food"] * 5 + ["positive"] * 2 + ["negative"] * 2 + ["profane"] * 2 + ["other"] * 2
-WORD_CLASSES = ["profane", "food", "negative", "positive", "other"]
-
-
-@pytest.fixture
-def words_store(tiny_run, tmp_path, monkeypatch):
-    """The tiny run plus a companion words run (what `train(..., record_words=True)` writes), no downloads."""
-    shutil.copytree(tiny_run.path, tmp_path / tiny_run.id)
-    examples = pd.DataFrame({"example_id": WORDS, "split": "train", "text": WORDS,
-                             "label": [WORD_CLASSES.index(c) for c in CLASSES], "label_name": CLASSES,
-                             "meta:vader": np.linspace(-3, 3, len(WORDS)),
-                             "meta:profane": [c == "profane" for c in CLASSES],
-                             "meta:food": [c == "food" for c in CLASSES]})
-    writer = RunStore(tmp_path).create(
-        f"{tiny_run.id}.words", examples=examples, words_of=tiny_run.id, config={}, seed=0,
-        dataset={"name": "words", "class_names": WORD_CLASSES, "multilabel": False, "modality": "words",
-                 "n_train": len(WORDS), "n_validation": 0},
-        model={"name": "ffnn", "hidden_layer": "embedding", "capture": "weights"})
-    hidden = np.random.default_rng(0).normal(size=(len(WORDS), 8))
-    for epoch in range(3):
-        with writer.checkpoint(epoch=epoch, step=10 * epoch) as checkpoint:
-            checkpoint.write("hidden", hidden.astype(np.float32))
-        hidden[1] = 0.5 * hidden[1] + 0.5 * hidden[0]  # "ramen" drifts toward "food"
-    writer.finish()
-    monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
-    return tiny_run.id
 
 
 def test_words_page_animates_words_and_tracks_the_seeds_examples(words_store):
     at = open_page("words.py", words_store)  # the training run: its .words companion is found
-    spec = json.loads(json.loads(_components(at)[0].proto.json_args)["spec"])
+    spec = json.loads(json.loads(components(at)[0].proto.json_args)["spec"])
     params = {p["name"]: p for p in spec["params"]}
     assert params["tracked"]["value"] == ["food", "ramen", "pork"]  # the seed's story, followed from the start
-    assert params["nframes"]["value"] == 3 and "13 words × 3 checkpoints" in _texts(at)
+    assert params["nframes"]["value"] == 3 and "13 words × 3 checkpoints" in texts(at)
     drift = at.dataframe[0].value
     assert list(drift["epoch"]) == [0, 1, 2] and drift["nearest"].str.len().gt(0).all()
     find = next(t for t in at.text_input if t.label == "Find words")
@@ -56,7 +25,7 @@ def test_words_page_animates_words_and_tracks_the_seeds_examples(words_store):
     next(b for b in at.button if b.label.startswith("Track pizza")).click().run()
     assert at.session_state[state.WORDS_TRACKED][-1] == "pizza"
     next(t for t in at.text_input if t.label == "Find words").set_value("table").run()
-    assert "'table' is not among the 13 recorded words" in _texts(at)
+    assert "'table' is not among the 13 recorded words" in texts(at)
     assert next(b for b in at.button if b.label == "Track").disabled
     # the distance over checkpoints of the seed's pair, ramen drifting toward food (see the fixture)
     picks = [s for s in at.selectbox if s.label in ("Word", "and")]
@@ -67,7 +36,7 @@ def test_words_page_animates_words_and_tracks_the_seeds_examples(words_store):
     assert {s.label for s in at.selectbox} >= {"Projection", "Stability"}
     colour = next(s for s in at.selectbox if s.label == "Colour by")
     colour.set_value("VADER sentiment").run()
-    spec = json.loads(json.loads(_components(at)[0].proto.json_args)["spec"])
+    spec = json.loads(json.loads(components(at)[0].proto.json_args)["spec"])
     assert "VADER" in json.dumps(spec)
 
 
@@ -80,6 +49,6 @@ def test_words_page_without_words_explains_and_offers_training(tiny_run, tmp_pat
     at.session_state[state.RUN_ID] = tiny_run.id
     at.run()
     assert not at.exception
-    assert "recorded no word embeddings" in _texts(at) and "--embeddings glove-50d --words" in _texts(at)
+    assert "recorded no word embeddings" in texts(at) and "--embeddings glove-50d --words" in texts(at)
     assert {r.label for r in at.radio} == {"Embeddings start"}
     assert next(s for s in at.selectbox if s.label == "Dataset").value == "food-mentions"

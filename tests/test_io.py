@@ -279,8 +279,17 @@ def _bad_cases(tmp_path) -> dict:
 BAD_CASES = list(_bad_cases(Path("/nonexistent")))
 
 
-def test_the_bad_input_corpus_is_large():
-    assert len(BAD_CASES) >= 20
+def test_each_kind_of_bad_input_gets_its_own_message(tmp_path):
+    """The corpus is large and the importer tells its cases apart: a generic "invalid file" would fail this.
+    The one pair that reads alike is alike to the importer too: an empty cell and one reading "nan" (missing)."""
+    messages = {}
+    for name, (files, _) in _bad_cases(tmp_path).items():
+        with pytest.raises(InvalidImportError) as caught:
+            import_run(files, store=RunStore(tmp_path / "runs"), run_id=f"bad-{name}", max_bytes=50_000)
+        messages[name] = str(caught.value)
+    assert len(messages) >= 20
+    alike = {frozenset(n for n in messages if messages[n] == m) for m in messages.values()}
+    assert {group for group in alike if len(group) > 1} == {frozenset({"empty_cell", "nan_cell"})}
 
 
 @pytest.mark.parametrize("name", BAD_CASES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,4 +120,33 @@ def test_no_module_imports_what_its_layer_may_not():
         for layer, forbidden in FORBIDDEN.items():
             if name == layer or name.startswith(layer + "."):
                 wrong += [f"{name} imports {top}" for top in sorted(tops & forbidden)]
+    assert wrong == []
+
+
+def _package_graph() -> dict[str, set[str]]:
+    """hiddenrep package (``data``, ``reduce``, ``checks``...) -> the other packages its modules import."""
+    def package(module: str) -> str:
+        return module.split(".")[1] if module.count(".") else ""
+
+    graph: dict[str, set[str]] = {}
+    for module, imported in import_graph().items():
+        graph.setdefault(package(module), set()).update(package(other) for other in imported)
+    return {name: others - {name, ""} for name, others in graph.items() if name}
+
+
+def test_each_package_docstring_says_what_it_may_import_and_it_is_true():
+    """The "May import:" sentence of each package's opening docstring lists every hiddenrep package it
+    imports (``ui`` may import any); a new dependency has to be stated there or this fails."""
+    wrong = []
+    for name, imported in sorted(_package_graph().items()):
+        path = PACKAGE / name / "__init__.py"
+        if not path.exists():
+            continue  # a single module (checks, cli): not a layer of its own
+        docstring = " ".join((ast.get_docstring(ast.parse(path.read_text("utf-8"))) or "").split())
+        stated = re.search(r"May import: ([^.]*)\.", docstring)
+        assert stated, f"hiddenrep/{name}/__init__.py's docstring has no 'May import: ...' sentence"
+        if "any package" in stated.group(1):
+            continue
+        allowed = set(re.findall(r"\w+", stated.group(1)))
+        wrong += [f"{name} imports {other}, its docstring allows {sorted(allowed)}" for other in sorted(imported - allowed)]
     assert wrong == []

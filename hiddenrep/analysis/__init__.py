@@ -1,4 +1,8 @@
-"""Analysis in the hidden space: nearest neighbours, per-example label-quality scores and colour values (no torch)."""
+"""Analysis in the hidden space: nearest neighbours, per-example label-quality scores and colour values (no torch).
+
+Layer: arrays in, arrays and tables out, read from runs. May import: reduce, data, store, checks. Never torch
+or streamlit (a test checks).
+"""
 
 from .coloring import COLOR_BY, Coloring, color_options, coloring
 from .label_quality import COMBINED, SIGNALS, explain_issues, label_issues, training_dynamics

@@ -8,6 +8,8 @@
 
 ``coords`` is (n_checkpoints, n_points, 2), e.g. ``hiddenrep.reduce.project_run(run).coords`` or
 ``hiddenrep.compare.joint_projection(a, b).coords``.
+
+Layer: coordinates in, animations and files out. May import: viz, store, checks. Never torch or streamlit.
 """
 
 from .export import PALETTE, ExportCancelled, Frames, export_gif, export_mp4

@@ -1,4 +1,8 @@
-"""Data sources → :class:`LabeledData` (ids, inputs, texts, labels, class names, split, metadata)."""
+"""Data sources → :class:`LabeledData` (ids, inputs, texts, labels, class names, split, metadata).
+
+Layer: where examples come from, as :class:`LabeledData`; :mod:`.registry` lists the built-in datasets. May
+import: store. Never torch or streamlit.
+"""
 
 from .base import TRAIN, VALIDATION, LabeledData, split_for
 from .fetch import DataUnavailableError, PackageFile, cache_dir, extract_member, fetch_package

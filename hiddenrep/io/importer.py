@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import TRAIN, VALIDATION, LabeledData, split_for
+from ..data import LabeledData, split_for
 from ..data.base import SPLIT_NAMES
 from ..store import INTERRUPTED, Run, RunStore, validate_run_id
 from .projector import CONFIG_NAME, parse_config
@@ -125,12 +125,8 @@ def import_run(
     if reference.dims < 2:
         raise InvalidImportError(f"{first.name}: 1-dimensional vectors; a 2-D projection needs at least 2 "
                                  "dimensions (columns). Check that rows are examples and columns dimensions.")
-    writer = store.create(
-        run_id,
-        examples=data.to_frame(),
-        dataset={"name": name, "class_names": list(data.class_names), "multilabel": data.multilabel,
-                 "modality": "vector", "n_train": int((data.split == TRAIN).sum()),
-                 "n_validation": int((data.split == VALIDATION).sum())},
+    writer = store.create_from_data(
+        run_id, data, name=name, modality="vector",
         model={"name": "imported", "hidden_layer": "imported", "capture": "output",
                "hidden_dim": int(reference.dims)},
         config=config,
@@ -473,8 +469,4 @@ def _write_probe(checkpoint, vectors: np.ndarray, data: LabeledData) -> None:
     for name, values in (("logits", logits), ("probs", probs), ("loss", loss)):
         checkpoint.write(name, values.astype(np.float32))
     checkpoint.write("pred", pred.astype(np.int64))
-    for split in (TRAIN, VALIDATION):
-        mask = data.split == split
-        if mask.any():
-            checkpoint.metrics[f"{split}_loss"] = float(loss[mask].mean())
-            checkpoint.metrics[f"{split}_acc"] = float(correct[mask].mean())
+    checkpoint.split_metrics(data.split, loss, correct)

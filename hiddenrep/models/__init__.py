@@ -1,6 +1,9 @@
 """Small model zoo. Every model exposes its classifier input as the module named ``hidden``.
 
 This module is torch-free, so pages can list models quickly; :func:`build_model` imports torch.
+
+Layer: the model zoo (torch inside :mod:`.build` and the model modules only). May import: data, words. Never
+streamlit.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ can instead poll ``cached_frames(run, **same_arguments)``, which returns the fra
 
 Importing this package imports neither torch nor umap/openTSNE; those load on first use, and umap
 is imported with numba's on-disk compile cache on (see :func:`reducers.import_umap`).
+
+Layer: arrays in (a run's hidden vectors), coordinates out. May import: store, checks. Never torch or
+streamlit (a test checks).
 """
 
 from .metrics import hidden_change, jitter, procrustes

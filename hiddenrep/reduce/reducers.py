@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import check_vectors
+from ..store import cache_dir
 from .metrics import procrustes
 
 # umap-learn and numba are not safe to call from two threads at once (numba's workqueue layer aborts).
@@ -274,7 +275,7 @@ def numba_cache_dir() -> Path:
     """Where compiled umap/pynndescent code is kept; one folder per version set, so upgrades never mix."""
     names = ("numba", "umap-learn", "pynndescent")
     tag = "-".join(f"{name}{version(name)}" for name in names)
-    return Path(os.environ.get("HIDDENREP_CACHE") or Path.home() / ".cache" / "hiddenrep") / "numba" / tag
+    return cache_dir() / "numba" / tag
 
 
 def import_umap():

@@ -17,6 +17,9 @@ only once it is complete; folders starting with '.' are never runs. Manifests ar
 a damaged run is reported with its reason and never breaks the listing of the others. Writes are not
 fsync'd: a rename is atomic against a killed process, which is the failure that matters here, and an
 fsync per checkpoint would cost more than recording a small model's checkpoint.
+
+The bottom layer: every other package reads and writes runs through it. May import: nothing in hiddenrep
+(numpy, pandas, pyarrow only).
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ import pandas as pd
 
 FORMAT_VERSION = 1
 RUNNING, COMPLETE, FAILED, CANCELLED, INTERRUPTED = "running", "complete", "failed", "cancelled", "interrupted"
+# The splits a run records: the manifest counts them (n_train, n_validation) and checkpoint metrics name them.
+TRAIN, VALIDATION = "train", "validation"
 FINAL_STATUSES = (COMPLETE, FAILED, CANCELLED)
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
 
@@ -74,6 +79,12 @@ class DamagedRun:
 def default_runs_dir() -> Path:
     """$HIDDENREP_RUNS, else ./runs."""
     return Path(os.environ.get("HIDDENREP_RUNS") or "runs")
+
+
+def cache_dir() -> Path:
+    """Where hiddenrep keeps what it can rebuild (fetched packages, extracted data, compiled code):
+    $HIDDENREP_CACHE or ~/.cache/hiddenrep. Stated here once, beside the runs directory."""
+    return Path(os.environ.get("HIDDENREP_CACHE") or Path.home() / ".cache" / "hiddenrep")
 
 
 def validate_run_id(run_id: str) -> str:
@@ -523,6 +534,16 @@ class CheckpointWriter:
         handle.seek(offset + start * row_bytes)
         handle.write(np.ascontiguousarray(values).tobytes())
 
+    def split_metrics(self, split: np.ndarray, loss: np.ndarray, correct: np.ndarray) -> None:
+        """``{split}_loss`` and ``{split}_acc``: the mean per-example loss and correctness (a share of labels
+        for multi-label) of each split present, the checkpoint metrics every recorder writes."""
+        split, loss, correct = np.asarray(split), np.asarray(loss, dtype=np.float64), np.asarray(correct, float)
+        for name in (TRAIN, VALIDATION):
+            mask = split == name
+            if mask.any():
+                self.metrics[f"{name}_loss"] = float(loss[mask].mean())
+                self.metrics[f"{name}_acc"] = float(correct[mask].mean())
+
     def _close(self) -> dict:
         shapes = {}
         for name, (handle, _offset, _row_bytes, row_shape, dtype) in self._files.items():
@@ -544,6 +565,7 @@ class RunWriter:
         self.run = run
         self.lock = lock
         self.final_path = Path(final_path) if final_path is not None else run.path
+        self._progress_saved = -math.inf  # monotonic time of the last progress write
 
     @property
     def path(self) -> Path:
@@ -589,6 +611,15 @@ class RunWriter:
         """Merge extra top-level fields (e.g. ``history``) into the manifest."""
         self.manifest.update(fields)
         self._save()
+
+    def progress(self, step: int, total_steps: int, *, every: float = 1.0) -> None:
+        """Record ``{"step", "total_steps"}`` in the manifest, at most once per ``every`` seconds (and always
+        at the last step): how an app follows a training another process runs, without reading its output."""
+        now = time.monotonic()
+        if step < total_steps and now - self._progress_saved < every:
+            return
+        self._progress_saved = now
+        self.update(progress={"step": int(step), "total_steps": int(total_steps)})
 
     def finish(self, status: str = COMPLETE, *, error: str | None = None) -> Run:
         """Mark the run; returns it. A replacement that did not complete returns the kept previous run."""
@@ -682,6 +713,22 @@ class RunStore:
         """Every readable run, newest first. Damaged folders are left out (see :meth:`scan`), never fatal."""
         return self.scan()[0]
 
+    def written_by(self, pid: int, *, since: float = 0.0) -> list[Run]:
+        """Runs process ``pid`` created at or after ``since``, newest first, including a successor it is
+        still writing beside the run it replaces (``.new-<id>.*``; its ``manifest["run_id"]`` names it)."""
+        found = []
+        if self.root.is_dir():
+            for path in self.root.iterdir():
+                if path.name.startswith(".") and not path.name.startswith(".new-"):
+                    continue
+                try:
+                    run = Run(path)
+                except (ValueError, LookupError, OSError):
+                    continue  # not a run, damaged, or renamed meanwhile
+                if run.manifest.get("pid") == pid and run.manifest.get("created_at", 0) >= since:
+                    found.append(run)
+        return sorted(found, key=lambda r: r.manifest.get("created_at", 0), reverse=True)
+
     def delete(self, run_id: str) -> None:
         """Remove a run (damaged ones too); refuses while a live process writes it."""
         path = self.path_for(run_id)
@@ -730,6 +777,19 @@ class RunStore:
             shutil.rmtree(leftover, ignore_errors=True)
         for leftover in self.root.glob(f".deleting-{run_id}.*"):
             shutil.rmtree(leftover, ignore_errors=True)
+
+    def create_from_data(self, run_id: str, data: LabeledData, *, model: dict, config: dict, seed: int | None,
+                         overwrite: bool = False, name: str | None = None, modality: str | None = None,
+                         **fields: Any) -> RunWriter:
+        """:meth:`create` for a :class:`~hiddenrep.data.LabeledData`: its examples, and the dataset manifest
+        (name, classes, modality, split sizes) stated here once for training, imports and word runs.
+        ``name`` / ``modality`` override the data's own (an import is named by the user, words are "words")."""
+        split = np.asarray(data.split)
+        dataset = {"name": name or data.name, "class_names": list(data.class_names),
+                   "multilabel": bool(data.multilabel), "modality": modality or data.modality,
+                   "n_train": int((split == TRAIN).sum()), "n_validation": int((split == VALIDATION).sum())}
+        return self.create(run_id, examples=data.to_frame(), dataset=dataset, model=model, config=config, seed=seed,
+                           overwrite=overwrite, **fields)
 
     def create(self, run_id: str, *, examples: pd.DataFrame, dataset: dict, model: dict, config: dict,
                seed: int | None, overwrite: bool = False, **fields: Any) -> RunWriter:

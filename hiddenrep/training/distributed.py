@@ -75,7 +75,7 @@ class DistributedRecorder:
                 self.recorder.write_rows(checkpoint, self.starts[index], hidden, logits, correct, losses)
 
             self._rounds(write)
-            self.recorder.write_metrics(checkpoint, correct, losses)
+            checkpoint.split_metrics(self.recorder.split, losses.numpy(), correct.numpy())
 
     def _rounds(self, write) -> None:
         """Every rank runs the same number of rounds whatever fails, then all raise if any rank failed."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import threading
 import traceback
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -16,51 +14,11 @@ import torch
 from torch import nn
 
 from ..data import TRAIN, LabeledData, load_dataset
-from ..models import EMBEDDINGS, HIDDEN_LAYER, build_model
+from ..models import HIDDEN_LAYER, build_model
 from ..store import CANCELLED, COMPLETE, FAILED, RUNNING, DamagedRunError, Run, RunBusyError, RunStore, \
     atomic_write_json
+from .config import TrainConfig
 from .recorder import Recorder
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that determines a run. Two equal configs give identical runs (same seed)."""
-
-    dataset: str = "movie-sentences"
-    model: str = "ffnn"
-    epochs: int = 10
-    hidden: int = 64
-    batch_size: int = 64
-    lr: float = 2e-3
-    weight_decay: float = 0.0
-    every_steps: int = 0  # also record every K optimiser steps (0: epoch ends only)
-    seed: int = 0
-    embedding_dim: int = 50
-    max_len: int = 64
-    pool: str = "mean"
-    dropout: float = 0.2
-    embeddings: str = "random"  # or "glove-50d": text models start from the real GloVe vectors
-
-    def __post_init__(self) -> None:
-        for name in ("epochs", "hidden", "batch_size", "embedding_dim", "max_len"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}.")
-        if self.embeddings not in EMBEDDINGS:
-            raise ValueError(f"embeddings must be one of {EMBEDDINGS}, got {self.embeddings!r}.")
-        if self.embeddings == "glove-50d" and self.embedding_dim != 50:
-            raise ValueError(f"embeddings='glove-50d' needs embedding_dim=50 (GloVe's size), got {self.embedding_dim}.")
-        if self.every_steps < 0:
-            raise ValueError(f"every_steps must be 0 (off) or positive, got {self.every_steps}.")
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
-
-    def run_id(self, data: LabeledData) -> str:
-        """Stable name from the config and the data's content: same config + same data = same run."""
-        payload = json.dumps({"config": asdict(self), "data": data.fingerprint()}, sort_keys=True)
-        return f"{self.dataset}-{self.model}-{hashlib.sha1(payload.encode()).hexdigest()[:10]}"
 
 
 @dataclass(frozen=True)
@@ -120,9 +78,40 @@ def train(
     store = store or RunStore()
     if data is None:
         data = load_dataset(config.dataset)
+    begun = _begin(store, config, data, callbacks, cancel, retrain, record_words)
+    if isinstance(begun, Run):
+        return begun  # reused: this exact run is complete
+    loop = _Loop(config, data, *begun, callbacks, cancel)
+    status, error, raised = COMPLETE, None, None
+    try:
+        loop.run(store, record_words)
+    except (Cancelled, KeyboardInterrupt) as stop:
+        status, error = CANCELLED, f"cancelled at step {loop.step} of {loop.total}"
+        raised = None if cancel is not None and cancel.is_set() else stop  # Ctrl-C goes on to the CLI
+    except Exception as failure:
+        status, error, raised = FAILED, "".join(traceback.format_exception_only(failure)).strip(), failure
+    # The one finish path: the run (and its words companion) end with the same status and error.
+    run = loop.recorder.finish(status, error=error)
+    if loop.words is not None:
+        loop.words.finish(status, error=error)
+    if status == COMPLETE:
+        loop.emit("end", config.epochs, loop.step, metrics=run.checkpoints[-1].metrics)
+    elif status == CANCELLED:
+        loop.emit("end", loop.step / loop.steps_per_epoch, loop.step)
+    if raised is not None:
+        raise raised
+    return run
+
+
+def _begin(store: RunStore, config: TrainConfig, data: LabeledData, callbacks: Sequence[Callback], cancel,
+           retrain: bool, record_words) -> Run | tuple:
+    """The complete run to reuse, or (recorder of a new run, prepared model, seeded generator).
+
+    Exactly one process writes a run: whoever loses the race waits, then reuses the result or takes over.
+    """
     run_id = config.run_id(data)
     waited = False
-    while True:  # exactly one process writes a run: whoever loses the race waits, then reuses or takes over
+    while True:
         existing = _existing(store, run_id)
         if existing is not None and existing.status == COMPLETE and (waited or not retrain) \
                 and not _words_missing(store, run_id, record_words):
@@ -135,80 +124,72 @@ def train(
                                max_len=config.max_len, pool=config.pool, dropout=config.dropout,
                                embeddings=config.embeddings)
         try:
-            # The run exists from here on; the try below starts at once so a Ctrl-C marks it cancelled.
+            # The run exists from here on; train() starts its try at once so a Ctrl-C marks it cancelled.
             recorder = Recorder.start(store, run_id, prepared.model, data, prepared.inputs, layer=HIDDEN_LAYER,
                                       config=asdict(config), model_name=config.model, seed=config.seed,
                                       overwrite=True)
         except RunBusyError:
             waited = _wait_for_writer(store, run_id, callbacks, cancel)
             continue
-        break
-    model = prepared.model
-    train_index = torch.from_numpy((data.split == TRAIN).nonzero()[0])
-    labels = torch.from_numpy(np.asarray(data.labels, dtype=np.int64))
-    loss_fn: nn.Module = nn.BCEWithLogitsLoss() if data.multilabel else nn.CrossEntropyLoss()
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = -(-len(train_index) // config.batch_size)
-    total = steps_per_epoch * config.epochs
+        return recorder, prepared, generator
 
-    def emit(kind: str, epoch: float, step: int, loss: float | None = None, metrics: dict | None = None) -> None:
-        event = TrainEvent(kind, run_id, epoch, step, total, loss, metrics)
-        for callback in callbacks:
+
+class _Loop:
+    """The optimisation of one prepared model, recorded at every checkpoint; ``step`` says how far it got."""
+
+    def __init__(self, config: TrainConfig, data: LabeledData, recorder: Recorder, prepared, generator,
+                 callbacks: Sequence[Callback], cancel) -> None:
+        self.config, self.data, self.recorder, self.prepared = config, data, recorder, prepared
+        self.generator, self.callbacks, self.cancel = generator, callbacks, cancel
+        self.train_index = torch.from_numpy((data.split == TRAIN).nonzero()[0])
+        self.steps_per_epoch = -(-len(self.train_index) // config.batch_size)
+        self.total = self.steps_per_epoch * config.epochs
+        self.step = 0
+        self.words = None  # the words companion's recorder, once started
+
+    def emit(self, kind: str, epoch: float, step: int, loss: float | None = None, metrics: dict | None = None):
+        event = TrainEvent(kind, self.recorder.writer.manifest["run_id"], epoch, step, self.total, loss, metrics)
+        for callback in self.callbacks:
             callback(event)
 
-    words = None
+    def checkpoint(self, epoch: float) -> None:
+        self.recorder.record(epoch=epoch, step=self.step)
+        if self.words is not None:
+            self.words.record(epoch=epoch, step=self.step)
+        self.emit("checkpoint", epoch, self.step, metrics=self.recorder.writer.manifest["checkpoints"][-1]["metrics"])
 
-    def checkpoint(epoch: float, step: int) -> None:
-        recorder.record(epoch=epoch, step=step)
-        if words is not None:
-            words.record(epoch=epoch, step=step)
-        emit("checkpoint", epoch, step, metrics=writer.manifest["checkpoints"][-1]["metrics"])
-
-    writer = recorder.writer
-    step = 0
-    try:
+    def run(self, store: RunStore, record_words) -> None:
+        config, data, prepared, writer = self.config, self.data, self.prepared, self.recorder.writer
+        model = prepared.model
+        labels = torch.from_numpy(np.asarray(data.labels, dtype=np.int64))
+        loss_fn: nn.Module = nn.BCEWithLogitsLoss() if data.multilabel else nn.CrossEntropyLoss()
+        optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         if prepared.vocabulary is not None:
             atomic_write_json(writer.path / "vocabulary.json", {"tokens": prepared.vocabulary.tokens})
         if record_words:
-            words = _word_recorder(store, run_id, config, data, prepared, record_words)
-        emit("start", 0, 0)
-        checkpoint(0, 0)
+            self.words = _word_recorder(store, writer.manifest["run_id"], config, data, prepared, record_words)
+        self.emit("start", 0, 0)
+        writer.progress(0, self.total)
+        self.checkpoint(0)
         for epoch in range(config.epochs):
             model.train()
-            order = train_index[torch.randperm(len(train_index), generator=generator)]
+            order = self.train_index[torch.randperm(len(self.train_index), generator=self.generator)]
             for batch in order.split(config.batch_size):
-                if cancel is not None and cancel.is_set():
+                if self.cancel is not None and self.cancel.is_set():
                     raise Cancelled()
                 target = labels[batch].float() if data.multilabel else labels[batch]
                 loss = loss_fn(model(prepared.inputs[batch]), target)
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
-                step += 1
-                emit("step", step / steps_per_epoch, step, loss=loss.item())
-                at_epoch_end = step % steps_per_epoch == 0
-                if config.every_steps and step % config.every_steps == 0 and not at_epoch_end:
-                    checkpoint(step / steps_per_epoch, step)
-            checkpoint(epoch + 1, step)
+                self.step += 1
+                writer.progress(self.step, self.total)
+                self.emit("step", self.step / self.steps_per_epoch, self.step, loss=loss.item())
+                at_epoch_end = self.step % self.steps_per_epoch == 0
+                if config.every_steps and self.step % config.every_steps == 0 and not at_epoch_end:
+                    self.checkpoint(self.step / self.steps_per_epoch)
+            self.checkpoint(epoch + 1)
         _save_weights(model, writer.path)
-        run = writer.finish(COMPLETE)
-        if words is not None:
-            words.finish(COMPLETE)
-    except (Cancelled, KeyboardInterrupt):
-        run = writer.finish(CANCELLED, error=f"cancelled at step {step} of {total}")
-        if words is not None:
-            words.finish(CANCELLED, error=writer.manifest["error"])
-        emit("end", step / steps_per_epoch, step)
-        if cancel is None or not cancel.is_set():
-            raise
-        return run
-    except Exception as error:
-        writer.finish(FAILED, error="".join(traceback.format_exception_only(error)).strip())
-        if words is not None:
-            words.finish(FAILED, error=writer.manifest["error"])
-        raise
-    emit("end", config.epochs, step, metrics=run.checkpoints[-1].metrics)
-    return run
 
 
 def _words_missing(store: RunStore, run_id: str, record_words: bool | Sequence[str]) -> bool:

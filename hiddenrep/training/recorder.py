@@ -9,7 +9,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from ..data import TRAIN, VALIDATION, LabeledData
+from ..data import LabeledData
 from ..store import COMPLETE, RunStore, RunWriter
 
 Batch = Any
@@ -113,8 +113,7 @@ class Recorder:
         dataset = writer.manifest["dataset"]
         self.multilabel = bool(dataset.get("multilabel"))
         self.labels = torch.from_numpy(writer.run.labels(examples))
-        split = examples["split"].to_numpy()
-        self.split_masks = {name: torch.from_numpy(split == name) for name in (TRAIN, VALIDATION)}
+        self.split = examples["split"].to_numpy()
 
     @classmethod
     def start(cls, store: RunStore, run_id: str, model: nn.Module, data: LabeledData,
@@ -127,12 +126,8 @@ class Recorder:
         ``data.inputs`` is only kept for display. The layer is checked first, so a wrong name creates no run.
         """
         check_layer(model, layer, capture)
-        writer = store.create(
-            run_id,
-            examples=data.to_frame(),
-            dataset={"name": data.name, "class_names": list(data.class_names), "multilabel": data.multilabel,
-                     "modality": data.modality, "n_train": int((data.split == TRAIN).sum()),
-                     "n_validation": int((data.split == VALIDATION).sum())},
+        writer = store.create_from_data(
+            run_id, data,
             model={"name": model_name or type(model).__name__, "hidden_layer": layer, "capture": capture,
                    "n_parameters": int(sum(p.numel() for p in model.parameters()))},
             config=config or {},
@@ -166,7 +161,7 @@ class Recorder:
                 start += len(logits)
             if start != len(self.labels):
                 raise ValueError(f"The inputs gave {start} examples; the run has {len(self.labels)}.")
-            self.write_metrics(checkpoint, correct, losses)
+            checkpoint.split_metrics(self.split, losses.numpy(), correct.numpy())
 
     def write_rows(self, checkpoint, start: int, hidden: torch.Tensor, logits: torch.Tensor,
                    correct: torch.Tensor, losses: torch.Tensor) -> None:
@@ -178,12 +173,6 @@ class Recorder:
         hit = (pred == self.labels[start:stop]).float()
         correct[start:stop] = hit.mean(1) if self.multilabel else hit
         losses[start:stop] = loss
-
-    def write_metrics(self, checkpoint, correct: torch.Tensor, losses: torch.Tensor) -> None:
-        for split, mask in self.split_masks.items():
-            if mask.any():
-                checkpoint.metrics[f"{split}_loss"] = losses[mask].mean().item()
-                checkpoint.metrics[f"{split}_acc"] = correct[mask].mean().item()
 
     def finish(self, status: str = COMPLETE, *, error: str | None = None):
         """Mark the run complete (or failed/cancelled). Returns the :class:`~hiddenrep.store.Run`."""

@@ -1,7 +1,9 @@
 """Loaders and widgets for the Animate, Compare and Words pages: tweened specs, tracked points, exports.
 
-Everything heavy is cached by small keys (run id, checkpoint names, method, tracked ids) or runs on the
-app's worker threads (:mod:`hiddenrep.ui.jobs`) with progress; pages call one function per step.
+Everything heavy is cached by small keys (the run's identity, checkpoint names, method, tracked ids) or
+runs on the app's worker threads (:mod:`hiddenrep.ui.jobs`) with progress; pages call one function per
+step. Keys carry the run's identity (id + creation time), not only its id, so a run replaced under the
+same id (retrained, re-imported) never shows the old run's frames, scores or exports.
 """
 
 from __future__ import annotations
@@ -37,10 +39,20 @@ def _frames(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str):
     return cached_frames(open_run(run_id), method=method, mode=mode, checkpoints=list(checkpoints))
 
 
+def _identity(*run_ids: str) -> tuple[str, ...]:
+    """What a cache key holds for runs: their identities (id + creation time)."""
+    return tuple(open_run(run_id).identity for run_id in run_ids)
+
+
+def tween_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, **options) -> dict:
+    """:func:`_tween_spec`, cached per run identity."""
+    return _tween_spec(_identity(run_id), run_id, checkpoints, method, mode, n_ready, **options)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def tween_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *, color_by: str,
-               tracked: tuple[str, ...] = (), trails: bool = False, easing: str = "cubic",
-               fade_still: bool = False) -> dict:
+def _tween_spec(identity: tuple[str, ...], run_id: str, checkpoints: tuple[str, ...], method: str, mode: str,
+                n_ready: int, *, color_by: str, tracked: tuple[str, ...] = (), trails: bool = False,
+                easing: str = "cubic", fade_still: bool = False) -> dict:
     """The tweened scatter of the ``n_ready`` frames projected so far (JSON + key) and what the page shows
     beside it. ``tracked`` example ids are lettered A, B, C…; ``trails`` draws their paths; ``fade_still``
     draws the points the model did not move into the checkpoint nearest on screen faint."""
@@ -105,7 +117,7 @@ def export_task(run_id: str, checkpoints: tuple[str, ...], method: str, mode: st
 
     if kind not in MIME:
         raise ValueError(f"kind must be one of {sorted(MIME)}, got {kind!r}.")
-    key = ("export", str(store().root), run_id, checkpoints, method, mode, kind, tracked, tag)
+    key = ("export", str(store().root), *_identity(run_id), checkpoints, method, mode, kind, tracked, tag)
 
     def work(report):
         run = open_run(run_id)
@@ -199,8 +211,13 @@ def paired_checkpoints(run_a: str, run_b: str) -> tuple[tuple[str, ...], tuple[s
     return (tuple(a.name for a, _ in pairs), tuple(b.name for _, b in pairs), tuple(a.label for a, _ in pairs))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def compare_spec(run_a: str, run_b: str, method: str, mode: str) -> dict:
+    """:func:`_compare_spec`, cached per run identity."""
+    return _compare_spec(_identity(run_a, run_b), run_a, run_b, method, mode)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _compare_spec(identity: tuple[str, ...], run_a: str, run_b: str, method: str, mode: str) -> dict:
     """Side-by-side scatter of both runs at their shared epochs (projections computed by the page's tasks)."""
     from ..compare import matched_rows
     from ..viz import scatter_table
@@ -224,8 +241,13 @@ def compare_spec(run_a: str, run_b: str, method: str, mode: str) -> dict:
     return {"spec": spec, "key": key, "n_points": len(rows_a), "titles": titles}
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def transition_spec(run_a: str, run_b: str, method: str, easing: str = "cubic") -> dict:
+    """:func:`_transition_spec`, cached per run identity."""
+    return _transition_spec(_identity(run_a, run_b), run_a, run_b, method, easing)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _transition_spec(identity: tuple[str, ...], run_a: str, run_b: str, method: str, easing: str) -> dict:
     """A's final layout → B's final layout, B aligned onto A (Procrustes), as a tweened scatter."""
     from ..compare import joint_projection
     from ..viz import scatter_table, tween_scatter
@@ -250,7 +272,7 @@ def compare_task(run_a: str, run_b: str) -> jobs.Task:
 
         return compare_runs(open_run(run_a), open_run(run_b), progress=report)
 
-    return jobs.shared_task(("compare", str(store().root), run_a, run_b), work)
+    return jobs.shared_task(("compare", str(store().root), *_identity(run_a, run_b)), work)
 
 
 def verdict(table: pd.DataFrame, names: tuple[str, str]) -> str:
@@ -299,9 +321,14 @@ def _word_color(examples: pd.DataFrame, by: str) -> dict:
             "color_domain": tuple(WORD_CLASSES), "highlight": "profane" if "profane" in WORD_CLASSES else None}
 
 
+def words_spec(words_id: str, checkpoints: tuple[str, ...], method: str, mode: str, **options) -> dict:
+    """:func:`_words_spec`, cached per run identity."""
+    return _words_spec(_identity(words_id), words_id, checkpoints, method, mode, **options)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def words_spec(words_id: str, checkpoints: tuple[str, ...], method: str, mode: str, *, color_by: str = "word class",
-               tracked: tuple[str, ...] = (), trails: bool = True) -> dict:
+def _words_spec(identity: tuple[str, ...], words_id: str, checkpoints: tuple[str, ...], method: str, mode: str, *,
+                color_by: str = "word class", tracked: tuple[str, ...] = (), trails: bool = True) -> dict:
     """The tweened scatter of a words run (one point per word), coloured by lexicon, ``tracked`` words lettered."""
     from ..viz import scatter_table, tween_scatter
 
@@ -320,24 +347,40 @@ def words_spec(words_id: str, checkpoints: tuple[str, ...], method: str, mode: s
     return {"spec": spec, "key": key, "n_points": len(points), "tracked": list(tracked), "titles": titles}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def word_matches(words_id: str, query: str) -> list[str]:
+    """:func:`_word_matches`, cached per run identity."""
+    return _word_matches(_identity(words_id), words_id, query)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _word_matches(identity: tuple[str, ...], words_id: str, query: str) -> list[str]:
     """Recorded words matching what was typed (the word, then words starting with it, else close spellings)."""
     from ..words import find_words
 
     return find_words(open_run(words_id), query)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def word_drift(words_id: str, word: str, n_checkpoints: int, k: int = 8) -> pd.DataFrame:
+    """:func:`_word_drift`, cached per run identity."""
+    return _word_drift(_identity(words_id), words_id, word, n_checkpoints, k)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _word_drift(identity: tuple[str, ...], words_id: str, word: str, n_checkpoints: int, k: int) -> pd.DataFrame:
     """Per checkpoint: the ``k`` nearest words to ``word`` and which joined (cached per number of checkpoints)."""
     from ..words import nearest_words_by_checkpoint
 
     return nearest_words_by_checkpoint(open_run(words_id), word, k=k)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def word_pair_distances(words_id: str, pairs: tuple[tuple[str, str], ...], n_checkpoints: int) -> pd.DataFrame:
+    """:func:`_word_pair_distances`, cached per run identity."""
+    return _word_pair_distances(_identity(words_id), words_id, pairs, n_checkpoints)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _word_pair_distances(identity: tuple[str, ...], words_id: str, pairs: tuple[tuple[str, str], ...],
+                         n_checkpoints: int) -> pd.DataFrame:
     """Cosine distance of each word pair at every checkpoint (cached per number of checkpoints)."""
     from ..words import word_distances
 

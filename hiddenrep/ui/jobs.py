@@ -1,14 +1,21 @@
-"""Background work for the app: training in a subprocess, projections in one worker thread.
+"""Background work for the app: training in a subprocess, projections and scores on worker threads.
 
 This is the Streamlit side's glue (it lives in ``ui``, the app layer): the library itself runs in the
 foreground and reports progress through callbacks and the run store; nothing outside ``ui`` and the pages
 imports this module.
 
 Training never runs inside the app's process: a click or a rerun cannot kill it, two browser sessions
-train side by side, and the run store is the only channel back (the app polls it). Cancelling sends
-SIGINT, which the CLI turns into a run marked ``cancelled``. Projections run on a single worker
-thread (UMAP is not thread-safe), survive reruns, and report (done, total) frames as they go.
-Nothing here imports torch.
+train side by side, and the run store is the only channel back (the app polls it): progress is the
+manifest's ``progress`` (the training loop writes it about once a second), failure is the exit status plus
+the failed run's recorded error (or the CLI's ``hiddenrep: error:`` line when it failed before creating
+one). The log is only shown, never parsed for state, except the id the CLI prints when it reused a
+complete run. Cancelling sends SIGINT, which the CLI turns into a run marked ``cancelled``.
+
+Projections and scores run on two worker threads (started on first use, not at import; hiddenrep.reduce
+serialises UMAP, which is not thread-safe), survive reruns, are keyed by the run's identity (id +
+creation time) and report (done, total) as they go. The task table is bounded: it keeps every running
+task and the :data:`KEEP_FINISHED` most recently asked-for finished ones (an LRU), so the server does not
+hold every projection it ever made. Nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -20,14 +27,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..store import Run, RunStore
+from ..store import FAILED, Run, RunStore
 
-_TQDM_STEPS = re.compile(r"(\d+)/(\d+) \[")
-_FINAL_LINE = re.compile(r"^run (\S+): ", re.MULTILINE)
+_FINAL_LINE = re.compile(r"^run (\S+): ", re.MULTILINE)  # the CLI's last line, e.g. naming a reused run
+_CLI_ERROR = "hiddenrep: error:"
 _JOBS: dict[int, "TrainingJob"] = {}  # every job this process started, by pid (shared by all sessions)
 
 
@@ -59,42 +67,51 @@ class TrainingJob:
         except FileNotFoundError:
             return ""
 
-    def run_id(self) -> str | None:
-        """The run this job writes: the manifest carrying its pid, or the id the CLI printed (reused run).
+    def _written(self) -> Run | None:
+        """The run this process created (while a retrain writes it beside the old one, that successor).
 
         A words run (``<run>.words``, written by the same process) is its companion, never the job's run.
         """
-        store = RunStore(self.runs_dir)
-        for run in store.list():
-            if (run.manifest.get("pid") == self.pid and run.manifest.get("created_at", 0) >= self.started_at - 1
-                    and not run.manifest.get("words_of")):
-                return run.id
+        written = RunStore(self.runs_dir).written_by(self.pid, since=self.started_at - 1)
+        return next((run for run in written if not run.manifest.get("words_of")), None)
+
+    def run_id(self) -> str | None:
+        """The run this job writes, or the id the CLI printed (a reused complete run)."""
+        written = self._written()
+        if written is not None:
+            return written.manifest["run_id"]
         found = _FINAL_LINE.findall(self.log())
         return found[-1] if found else None
 
     def run(self) -> Run | None:
+        """The run as this job has written it so far (the successor during a retrain), or the reused one."""
+        written = self._written()
+        if written is not None:
+            return written
         run_id = self.run_id()
         return RunStore(self.runs_dir).open(run_id) if run_id else None
 
     def last_message(self) -> str | None:
-        """The CLI's latest line before training starts (e.g. which package the data is fetched from)."""
+        """The CLI's latest line, shown (not parsed) before training starts (e.g. which package it fetches)."""
         lines = [line.strip() for line in re.split(r"[\r\n]", self.log()) if line.strip()]
         return lines[-1] if lines else None
 
     def steps(self) -> tuple[int, int] | None:
-        """(done, total) optimiser steps from the CLI's progress bar, once it has started."""
-        found = _TQDM_STEPS.findall(self.log())
-        if not found:
-            return None
-        done, total = found[-1]
-        return int(done), int(total)
+        """(done, total) optimiser steps from the run's manifest, once training has started."""
+        run = self.run()
+        progress = run.manifest.get("progress") if run is not None else None
+        return (progress["step"], progress["total_steps"]) if progress else None
 
     def error(self) -> str | None:
-        """The CLI's error line when the job failed, else None."""
+        """Why the job failed (None while it runs, when it succeeded or was cancelled): the failed run's
+        recorded error, else the CLI's error line, else the log's last line or the exit code."""
         if self.returncode in (None, 0, 130):
             return None
-        lines = [line for line in self.log().splitlines() if line.strip()]
-        errors = [line for line in lines if line.startswith("hiddenrep: error:") or "Error" in line]
+        run = self.run()
+        if run is not None and run.status == FAILED and run.manifest.get("error"):
+            return run.manifest["error"]
+        lines = [line.strip() for line in self.log().splitlines() if line.strip()]
+        errors = [line for line in lines if line.startswith(_CLI_ERROR)]
         return (errors or lines or [f"exit code {self.returncode}"])[-1]
 
     def cancel(self) -> None:
@@ -175,27 +192,40 @@ class Task:
         return self.future.result()
 
 
-_TASKS: dict[tuple, Task] = {}
-# UMAP is not thread-safe; hiddenrep.reduce serialises it with its own lock.
-_WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hiddenrep-worker")
+KEEP_FINISHED = 16  # finished tasks kept (least recently asked-for dropped first); running ones always stay
+_TASKS: OrderedDict[tuple, Task] = OrderedDict()  # oldest request first
+_WORKERS: ThreadPoolExecutor | None = None  # started by the first task
 _LOCK = threading.Lock()
+
+
+def _workers() -> ThreadPoolExecutor:
+    global _WORKERS
+    if _WORKERS is None:
+        _WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hiddenrep-worker")
+    return _WORKERS
 
 
 def shared_task(key: tuple, work) -> Task:
     """The task for ``key``: started on first request, then shared by every session asking the same
     question. ``work(report)`` gets a progress callback. One that failed stays failed, so the page can
-    show its error (rather than a fresh progress bar, forever) until the user asks for :func:`retry`."""
+    show its error (rather than a fresh progress bar, forever) until the user asks for :func:`retry`.
+    Past :data:`KEEP_FINISHED` finished tasks, the least recently asked-for one is forgotten (asking
+    again recomputes it; projections come back from reduce's disk cache)."""
     with _LOCK:
         task = _TASKS.get(key)
         if task is not None:
+            _TASKS.move_to_end(key)
             return task
         task = Task(key, Future())
 
         def report(done: int, total: int) -> None:
             task.progress = (done, total)
 
-        task.future = _WORKERS.submit(work, report)
+        task.future = _workers().submit(work, report)
         _TASKS[key] = task
+        finished = [k for k, t in _TASKS.items() if t.done]
+        for old in finished[:max(0, len(finished) - KEEP_FINISHED)]:
+            del _TASKS[old]
         return task
 
 

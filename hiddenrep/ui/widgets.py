@@ -7,13 +7,14 @@ import os
 
 import streamlit as st
 
-from . import jobs
-from ..data import DEFAULT_DATASET
 from ..store import COMPLETE, RUNNING, DamagedRunError, Run, RunNotFoundError
-from . import state
+from ..training import TrainConfig
+from . import jobs, state
 from .data import store
 
-DEFAULT_RUN = {"dataset": DEFAULT_DATASET, "model": "ffnn", "epochs": 10}
+TRAIN_DEFAULTS = TrainConfig()  # the widgets' defaults are the library's
+DEFAULT_RUN = {"dataset": TRAIN_DEFAULTS.dataset, "model": TRAIN_DEFAULTS.model, "epochs": TRAIN_DEFAULTS.epochs}
+DEFAULT_RUN_LABEL = "{dataset}, {model}, {epochs} epochs".format(**DEFAULT_RUN)
 # Measured with bench/first_start.py (README "Two commands"): what the default run costs, said plainly.
 DEFAULT_RUN_TIME = ("1,320 training steps on 2 CPU cores: about 40 s in all when they are lightly used; "
                     "measured with a dozen other jobs sharing them (load 25), the first picture came after "
@@ -167,7 +168,7 @@ def no_runs_help() -> None:
         "every example recorded at every checkpoint. Make one here (the default: " + DEFAULT_RUN_TIME
         + "), on the **Train** page, or in a terminal: `hiddenrep train --dataset movie-sentences --model ffnn`."
     )
-    if st.button("Train the default run (movie-sentences, ffnn, 10 epochs)", type="primary"):
+    if st.button(f"Train the default run ({DEFAULT_RUN_LABEL})", type="primary"):
         start_job(**DEFAULT_RUN)
         st.rerun()
 
@@ -189,7 +190,7 @@ def _job_body(job: jobs.TrainingJob, *, polling: bool) -> None:
     from ..viz import training_curves
 
     options = job.options
-    title = f"{options.get('model', 'ffnn')} on {options.get('dataset', DEFAULT_DATASET)}"
+    title = f"{options.get('model', TRAIN_DEFAULTS.model)} on {options.get('dataset', TRAIN_DEFAULTS.dataset)}"
     run = job.run()
     with st.container(border=True):
         if job.running:

@@ -2,6 +2,9 @@
 
 Every scatter (Explore, Animate, Compare, Words, the HTML export) comes from :func:`scatter_chart`. What the
 colours mean (values read from a run) is analysis: :func:`hiddenrep.analysis.coloring`.
+
+Layer: tables in, charts out; no run is opened here. May import: checks. Never torch or streamlit (a test
+checks).
 """
 
 from .curves import frame_quality, training_curves, word_distance_chart

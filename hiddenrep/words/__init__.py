@@ -4,6 +4,9 @@ Train with ``TrainConfig(embeddings="glove-50d")`` to start the embedding layer 
 glove.6B.50d vectors, and ``train(..., record_words=True)`` to record the embedding rows of the
 vocabulary's lexicon words (plus the most frequent others) at every checkpoint into the companion
 run ``<run_id>.words``; :func:`nearest_words` then reads neighbours per checkpoint. No torch here.
+
+Layer: word-embedding runs and word lists, beside training. May import: analysis, data, store. Never torch
+(the training loop hands it the embedding table) or streamlit.
 """
 
 from .glove import GLOVE_DIM, GloVe, load_glove

@@ -105,10 +105,8 @@ class WordRecorder:
                              f"of {len(tokens)} tokens; record at least 3 words that occur in the training texts.")
         rows = np.array([index[w] for w in kept], dtype=np.int64)
         data = words_data(kept, name=f"{dataset} words", glove=glove, progress=progress)
-        writer = store.create(
-            words_run_id(run_id), examples=data.to_frame(),
-            dataset={"name": data.name, "class_names": data.class_names, "multilabel": False,
-                     "modality": "words", "n_train": len(kept), "n_validation": 0},
+        writer = store.create_from_data(
+            words_run_id(run_id), data, modality="words",
             model={"name": model, "hidden_layer": "embedding", "capture": "weights"},
             config=config or {}, seed=seed, overwrite=True, words_of=run_id, not_in_vocabulary=not_in_vocabulary,
         )
