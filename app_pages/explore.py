@@ -3,16 +3,16 @@
 import streamlit as st
 
 from hiddenrep.analysis import color_options
-from hiddenrep.ui.jobs import label_issues_task, projection_task
+from hiddenrep.ui.jobs import label_issues_task, neighbor_index_task, projection_task
 from hiddenrep.ui import state
-from hiddenrep.ui.data import example_images, frames_ready, neighbors, open_run, scatter_spec, store
+from hiddenrep.ui.data import images_of, neighbors, open_run, scatter_spec, store, wait_for_frames
 from hiddenrep.ui.links import open_at_linked_frame
 from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.tables import neighbour_html, suspects_table
 from hiddenrep.ui.transfer import run_downloads, table_download
 from hiddenrep.ui.widgets import (FADE_HELP, FADE_LABEL, job_panel, no_runs_help, projection_controls,
-                                  remember_pick, running_notice, session_jobs, take_click, task_failed, task_progress,
-                                  wait_for_colours, wait_for_first_run)
+                                  remember_pick, rerun_when_done, running_notice, session_jobs, take_click, task_failed,
+                                  task_progress, wait_for_colours, wait_for_first_run)
 from hiddenrep.viz import frame_quality
 
 st.title("Explore a run")
@@ -50,26 +50,32 @@ search = filters[3].text_input("Search text", placeholder="show only examples co
                                label_visibility="collapsed")
 
 checkpoints = tuple(c.name for c in run.checkpoints)
-task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
-done = task.done  # read once: a task that fails fast must not slip between two checks
+# Frames first (PCA of 100k points x 21 checkpoints: all of them in about a second or two), their quality
+# metrics after, in a second task: the first picture waits for neither the metrics nor label scoring.
+frames = projection_task(store().root, run.id, checkpoints, method=method, mode=mode, metrics=False)
+ready = wait_for_frames(frames, len(checkpoints))
 with progress_slot:
-    if done and task_failed(task, f"The {method.upper()} projection"):
+    if frames.done and task_failed(frames, f"The {method.upper()} projection"):
         st.stop()
-ready = len(checkpoints) if done else frames_ready(run.id, checkpoints, method, mode)
-if not done:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
-    with progress_slot:
-        task_progress(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
-                      rerun_when=lambda: frames_ready(run.id, checkpoints, method, mode) != ready)
-    if ready == 0:
-        st.stop()
-issues = label_issues_task(store().root, run.id, len(checkpoints))  # started now: the suspects tab reads it
+    if ready < len(checkpoints):  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
+        task_progress(frames, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
+                      rerun_when=lambda: frames.progress[0] != ready)
+        if ready == 0:
+            st.stop()
+on_disk = frames.result() if frames.done and frames.error is None else None  # metrics measured earlier?
+measuring = st.session_state.setdefault("measuring", set())  # metric tasks this session has started
+measure_key = (run.identity, method, mode, checkpoints)
+measured = (projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
+            if measure_key in measuring else None)
+metrics_in = ((on_disk is not None and on_disk.metrics_complete)
+              or (measured is not None and measured.done and measured.error is None))
 wait_for_colours(run, checkpoints, color_by, progress_slot)
 if fade_still:
     wait_for_colours(run, checkpoints, "neighbourhood change", progress_slot)
 try:
-    view = scatter_spec(run.id, checkpoints, method, mode, ready, color_by=color_by, class_name=class_name,
-                        validation_only=validation_only, wrong_only=wrong_only, search=search.strip(),
-                        fade_still=fade_still)
+    view = scatter_spec(run.id, checkpoints, method, mode, ready, measured=metrics_in, color_by=color_by,
+                        class_name=class_name, validation_only=validation_only, wrong_only=wrong_only,
+                        search=search.strip(), fade_still=fade_still)
 except LookupError as error:
     progress_slot.warning(str(error))
     st.stop()
@@ -82,7 +88,13 @@ with chart_column:
     st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints, "
                f"{method.upper()} ({mode}). Scrubbing and play run in your browser.")
     with st.popover("Download run or projection", icon=":material/download:"):
-        run_downloads(run, projection=(method, mode, checkpoints) if done else None)
+        run_downloads(run, projection=(method, mode, checkpoints) if metrics_in else None)
+# Started after the chart is sent, so they never hold up the first picture.
+if ready == len(checkpoints) and not metrics_in:
+    measured = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)  # metrics too
+    measuring.add(measure_key)
+issues = label_issues_task(store().root, run.id, len(checkpoints))  # the suspects tab reads it
+neighbor_index_task(store().root, run.id, checkpoints)  # a click's table reads it once it is built
 
 neighbours_tab, suspects_tab, quality_tab = side.tabs(["Neighbours", "Suspected mislabels", "Frame quality"])
 with quality_tab:
@@ -90,7 +102,14 @@ with quality_tab:
                "correlation of each point's hidden and on-screen displacement, 1 = faithful), how faithful "
                "the neighbourhoods are (trustworthiness, kNN kept), how steady the frame is (jitter), and how "
                "much the hidden space itself moved (hidden change).")
-    st.altair_chart(frame_quality(view["metrics"]), width="content")
+    if metrics_in:
+        st.altair_chart(frame_quality(view["metrics"]), width="content")
+    elif measured is None:
+        st.info("Frame quality is measured once every checkpoint is projected.")
+    elif not measured.done:
+        rerun_when_done(measured, "Measuring each frame's quality in the background; it appears here when done.")
+    else:
+        task_failed(measured, "Measuring frame quality")
 with suspects_tab:
     st.caption("Most suspect first, and why; pick a row to ring the point and read its neighbours.")
     if not issues.done:
@@ -130,6 +149,6 @@ with neighbours_tab:
         except LookupError as error:  # e.g. a link naming an example of another run
             st.warning(str(error))
             st.stop()
-        st.html(neighbour_html(table, example_images(run.manifest["dataset"]["name"])))
+        st.html(neighbour_html(table, images_of(run.manifest["dataset"]["name"], table["example_id"])))
         table_download(table[table["change"] != "itself"], "Neighbours (CSV)",
                        f"{run.id}-{checkpoint.name}-neighbours-of-{example_id}.csv", key="neighbours-csv")

@@ -156,8 +156,9 @@ def test_cache_reuses_resumes_and_recovers_from_damage(blob_run, tmp_path, monke
 
     shown = []
     again = project_run(blob_run, method="umap", cache=tmp_path, on_frame=lambda p: shown.append(len(p.checkpoints)))
-    assert shown == [1, 2, 3, 4]
+    assert shown == [1, 2, 3, 4, 4]  # each frame as it lands, then once more when the metrics are in
     np.testing.assert_array_equal(again.coords, full.coords)
+    assert again.metrics_complete
 
     def no_compute(*args, **kwargs):
         raise AssertionError("a complete cache entry was recomputed")

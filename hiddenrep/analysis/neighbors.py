@@ -1,12 +1,33 @@
-"""Nearest neighbours in the hidden space, and how a point's neighbourhood changes between checkpoints."""
+"""Nearest neighbours in the hidden space, and how a point's neighbourhood changes between checkpoints.
+
+The second half of this module is the stored neighbour index: each checkpoint's exact nearest
+neighbours, computed once and kept on disk, which is what a click reads. A click on a point in Explore asks for its neighbours at the checkpoint on screen and the one before
+(who joined, who left). Computing them means a distance to every point of both checkpoints: ~0.2 s
+each at 100k points on this machine, more under load, on every click. The index holds every point's
+:data:`INDEX_K` nearest other points per checkpoint (int32 indices + float32 distances, nearest first, ties
+by index), so a click reads two rows. It is built in the background (the app starts it after the
+first picture) and kept beside the projections, under ``<run>/neighbors/``, keyed by the run's
+identity and the checkpoint's ``hidden.npy`` size and mtime: a replaced run or a rewritten checkpoint
+gets a fresh index, never a stale one. Until a checkpoint's index is there, callers compute that
+checkpoint's neighbours directly (:func:`neighbor_table` does), so nothing waits.
+
+Exactness: candidates are found with one float32 matrix product per block of rows, then the best
+:data:`INDEX_K` + :data:`_MARGIN` of them are re-measured in float64 with the very formula the direct query
+uses, so the index agrees with it except among distances that float32 cannot tell apart.
+"""
 
 from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..checks import check_vectors
 from ..data.base import label_names
+from ..store import atomic_write_bytes, atomic_write_json
 
 METRICS = ("cosine", "euclidean")
 # Exact search grows as n²: at 40,000 points (64-d, 2 CPU cores) it takes as long as pynndescent's
@@ -127,8 +148,8 @@ _QUERY_BLOCK = 8192  # rows per block: the float64 temporaries stay in cache (th
 
 
 def _query(hidden: np.ndarray, row: int, metric: str) -> np.ndarray:
-    """Exact distances from one point to every point (itself: inf). O(n·h), so no index is needed: at 100k
-    points a click costs a fraction of a second (bench/scale.py), less than reading a stored index would.
+    """Exact distances from one point to every point (itself: inf), O(n·h): what a click costs while its
+    checkpoint has no stored index yet (:func:`stored_neighbors`; ~0.2 s at 100k points).
     Computed block by block with the very operations of :func:`_pair_distances`, so results are identical."""
     hidden = np.asarray(hidden)
     query = _prepare(hidden[row:row + 1], metric)
@@ -139,6 +160,21 @@ def _query(hidden: np.ndarray, row: int, metric: str) -> np.ndarray:
                                                               np.arange(1, len(block) + 1)[None, :], metric)[0]
     distances[row] = np.inf
     return distances
+
+
+def _distances_to(hidden: np.ndarray, row: int, others: np.ndarray, metric: str) -> np.ndarray:
+    """Exact distances from one point to a few others, bit for bit those :func:`_query` gives them."""
+    x = _prepare(np.asarray(hidden[np.concatenate([[row], others]).astype(np.int64)]), metric)
+    return _pair_distances(x, np.array([0]), np.arange(1, len(others) + 1)[None, :], metric)[0]
+
+
+def _nearest(run, checkpoint, hidden: np.ndarray, row: int, k: int, metric: str) -> np.ndarray:
+    """The ``k`` nearest other points of ``row``: two rows of the stored index when it is built (and
+    covers ``k``), else every distance computed now."""
+    stored = stored_neighbors(run, checkpoint, metric) if k <= INDEX_K else None
+    if stored is not None:
+        return np.asarray(stored[0][row, :k], dtype=np.int64)
+    return _top(_query(hidden, row, metric), k)
 
 
 def _top(distances: np.ndarray, k: int) -> np.ndarray:
@@ -169,13 +205,17 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
     current = run.checkpoint(checkpoint)
     hidden = run.load(current, "hidden")
     _validate(hidden, k, metric)
-    distances = _query(hidden, row, metric)
-    now = _top(distances, k)
+    now = _nearest(run, current, hidden, row, k, metric)
     previous = set(now.tolist())
     if current.index > 0:
-        previous = set(_top(_query(run.load(current.index - 1, "hidden"), row, metric), k).tolist())
-    left = np.array(sorted(previous - set(now.tolist()), key=lambda i: (distances[i], i)), dtype=np.int64)
+        before = run.checkpoint(current.index - 1)
+        previous = set(_nearest(run, before, run.load(before, "hidden"), row, k, metric).tolist())
+    gone = np.array(sorted(previous - set(now.tolist())), dtype=np.int64)
+    gone_distances = _distances_to(hidden, row, gone, metric)
+    left = gone[np.lexsort((gone, gone_distances))]
     rows = np.concatenate([[row] if include_self else [], now, left]).astype(np.int64)
+    distances = dict(zip(np.concatenate([now, gone]).tolist(),
+                         np.concatenate([_distances_to(hidden, row, now, metric), gone_distances]).tolist()))
     prediction, correct = [None] * len(rows), [None] * len(rows)
     if "pred" in run.array_names(current):  # runs imported without labels have no predictions
         labels = run.labels(examples)[rows]
@@ -190,7 +230,135 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
         "label": examples["label_name"].to_numpy()[rows],
         "prediction": prediction,
         "correct": correct,
-        "distance": np.where(rows == row, 0.0, distances[rows]),
+        "distance": [0.0 if i == row else distances[i] for i in rows.tolist()],
         "change": ["itself"] * len(itself) + ["stayed" if i in previous else "joined" for i in now]
         + ["left"] * len(left),
     })
+
+
+INDEX_K = 50
+_INDEX_VERSION = 1
+_MARGIN = 14  # extra float32 candidates re-measured in float64
+
+
+def _paths(run, checkpoint, metric: str) -> tuple[Path, Path, Path]:
+    base = Path(run.path) / "neighbors" / f"{checkpoint.name}-{metric}-k{INDEX_K}"
+    return base.with_suffix(".json"), Path(f"{base}.indices.npy"), Path(f"{base}.distances.npy")
+
+
+def _key(run, checkpoint, metric: str) -> dict:
+    stat = (Path(run.path) / "checkpoints" / checkpoint.name / "hidden.npy").stat()
+    return {"version": _INDEX_VERSION, "run": run.identity, "checkpoint": checkpoint.name, "metric": metric, "k": INDEX_K,
+            "hidden": [int(stat.st_size), int(stat.st_mtime_ns)]}
+
+
+def stored_neighbors(run, checkpoint, metric: str = "cosine") -> tuple[np.ndarray, np.ndarray] | None:
+    """(indices (n, K) int32, distances (n, K) float32), memory-mapped, of ``checkpoint``; None when the
+    index is missing, stale (another run or a rewritten checkpoint) or damaged."""
+    if run.path is None:
+        return None
+    checkpoint = run.checkpoint(checkpoint)
+    key_path, indices_path, distances_path = _paths(run, checkpoint, metric)
+    try:
+        if json.loads(key_path.read_text("utf-8")) != _key(run, checkpoint, metric):
+            return None
+        indices = np.load(indices_path, mmap_mode="r", allow_pickle=False)
+        distances = np.load(distances_path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    n = int(run.manifest["dataset"]["n_examples"])
+    k = min(INDEX_K, n - 1)
+    if (indices.shape != (n, k) or distances.shape != (n, k) or indices.dtype != np.int32
+            or distances.dtype != np.float32):
+        return None
+    return indices, distances
+
+
+def build_checkpoint_index(run, checkpoint, metric: str = "cosine") -> tuple[np.ndarray, np.ndarray]:
+    """The index of one checkpoint, read from disk when it is there, else computed and written."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}.")
+    checkpoint = run.checkpoint(checkpoint)
+    stored = stored_neighbors(run, checkpoint, metric)
+    if stored is not None:
+        return stored
+    key = _key(run, checkpoint, metric)  # the stamp of the file the index is computed from
+    hidden = run.load(checkpoint, "hidden")
+    k = min(INDEX_K, len(hidden) - 1)
+    indices, distances = exact_neighbors(_validate(hidden, k, metric), k, metric)
+    key_path, indices_path, distances_path = _paths(run, checkpoint, metric)
+    for path, array in ((indices_path, indices), (distances_path, distances)):
+        buffer = _npy_bytes(array)
+        atomic_write_bytes(path, buffer)
+    atomic_write_json(key_path, key)  # last: its presence says the arrays beside it are complete
+    return indices, distances
+
+
+def build_neighbor_index(run, checkpoints=None, metric: str = "cosine", progress=None) -> None:
+    """Build the index of every checkpoint, newest first (Explore opens on the newest, and its table
+    compares with the one before), calling ``progress(done, total)`` after each."""
+    chosen = list(run.checkpoints if checkpoints is None else [run.checkpoint(c) for c in checkpoints])
+    for done, checkpoint in enumerate(reversed(chosen), start=1):
+        build_checkpoint_index(run, checkpoint, metric)
+        if progress is not None:
+            progress(done, len(chosen))
+
+
+def exact_neighbors(vectors: np.ndarray, k: int, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every point's ``k`` nearest other points: (int32 indices, float32 distances), nearest first, ties by index.
+
+    Per block of rows: one float32 matrix product gives a score per pair that orders a row's points as
+    their distance does (``-x·y`` for cosine on unit rows, ``|y|² - 2x·y`` for euclidean), the ``k +
+    _MARGIN`` best of each row are found (:func:`_candidates`), re-measured exactly in float64, and the
+    best ``k`` kept.
+    """
+    x = _prepare(vectors, metric)
+    n = len(x)
+    x32 = x.astype(np.float32)
+    sq = (x32**2).sum(1)
+    wide = min(k + _MARGIN, n - 1)
+    block = max(1, _BLOCK_BYTES // (4 * n))
+    indices = np.empty((n, k), dtype=np.int32)
+    distances = np.empty((n, k), dtype=np.float32)
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        rows = np.arange(start, stop)
+        score = x32[start:stop] @ x32.T
+        score *= -1.0 if metric == "cosine" else -2.0
+        if metric != "cosine":
+            score += sq[None, :]
+        score[rows - start, rows] = np.inf  # never self
+        candidates = _candidates(score, wide)
+        exact = _pair_distances(x, rows, candidates, metric)
+        order = np.lexsort((candidates, exact), axis=1)[:, :k]
+        indices[start:stop] = np.take_along_axis(candidates, order, axis=1)
+        distances[start:stop] = np.take_along_axis(exact, order, axis=1)
+    return indices, distances
+
+
+_CHUNK = 64
+
+
+def _candidates(score: np.ndarray, wide: int) -> np.ndarray:
+    """(rows, wide) column indices of each row's ``wide`` lowest scores, without sorting whole rows.
+
+    A row's columns are cut into chunks of :data:`_CHUNK`; its ``wide`` best values lie in at most ``wide``
+    chunks, and those are among the ``wide`` chunks with the lowest minimum, so only those chunks (and the
+    few columns after the last whole chunk) are searched.
+    """
+    rows, n = score.shape
+    whole = n // _CHUNK * _CHUNK
+    if whole // _CHUNK <= wide:
+        return np.argsort(score, axis=1, kind="stable")[:, :wide]
+    minima = score[:, :whole].reshape(rows, -1, _CHUNK).min(axis=2)
+    chunks = np.argpartition(minima, wide - 1, axis=1)[:, :wide]
+    columns = (chunks[:, :, None] * _CHUNK + np.arange(_CHUNK)).reshape(rows, -1)
+    columns = np.concatenate([columns, np.broadcast_to(np.arange(whole, n), (rows, n - whole))], axis=1)
+    values = np.take_along_axis(score, columns, axis=1)
+    return np.take_along_axis(columns, np.argpartition(values, wide - 1, axis=1)[:, :wide], axis=1)
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()

@@ -3,18 +3,27 @@
 Keys include the number of checkpoints a run has, so a run still training gets fresh results as
 checkpoints arrive while finished work stays cached, and the run's identity (id + creation time), so
 a run replaced under the same id (retrained, re-imported) never gets the old run's results.
+
+The Explore scatter of a finished projection is also kept on disk beside the projection's frames
+(:func:`scatter_spec`): building it costs seconds at 100k points, reading it back milliseconds, so a
+run opened again (another session, a restarted server) draws at once.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import io
+import json
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..store import Run, RunStore, default_runs_dir
+from ..store import Run, RunStore, atomic_write_bytes, default_runs_dir
 
 
 def store() -> RunStore:
@@ -64,12 +73,29 @@ def digit_png(image: np.ndarray) -> str:
 @st.cache_data(show_spinner=False, max_entries=4)
 def example_images(dataset: str) -> dict[str, str]:
     """example_id → PNG data URL for an image dataset (empty for text)."""
+    images = _image_inputs(dataset)
+    return {} if images is None else {i: digit_png(images[1][row]) for i, row in images[0].items()}
+
+
+def images_of(dataset: str, example_ids) -> dict[str, str]:
+    """PNG data URLs of just these examples of an image dataset (empty for text): what a table of a few
+    rows shows, without drawing all 70,000 of fashion-mnist."""
+    images = _image_inputs(dataset)
+    if images is None:
+        return {}
+    rows, inputs = images
+    return {str(i): digit_png(inputs[rows[str(i)]]) for i in example_ids if str(i) in rows}
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _image_inputs(dataset: str) -> tuple[dict[str, int], np.ndarray] | None:
+    """(example_id → row, images) of an image dataset; None for text or an unknown dataset."""
     from ..data import DATASETS, load_dataset
 
     if dataset not in DATASETS or DATASETS[dataset].modality != "image":
-        return {}
+        return None
     data = load_dataset(dataset)
-    return {str(i): digit_png(x) for i, x in zip(data.ids, data.inputs)}
+    return {str(i): row for row, i in enumerate(data.ids)}, np.asarray(data.inputs)
 
 
 def neighbors(run_id: str, checkpoint: str, example_id: str, k: int = 10, include_self: bool = False) -> pd.DataFrame:
@@ -91,11 +117,18 @@ def frames_ready(run_id: str, checkpoints: tuple[str, ...], method: str, mode: s
     return len(cached_frames(open_run(run_id), method=method, mode=mode, checkpoints=list(checkpoints)).checkpoints)
 
 
+# Image tooltips ride in the chart's data as PNG data URLs (~0.3 KB and ~0.3 ms each): fine for mnist's 10k,
+# but 70,000 of fashion-mnist add ~25 MB and ~20 s to the first picture; above this the tooltip names the
+# example and its label, and the neighbour table still shows the images.
+TOOLTIP_IMAGES_UP_TO = 20_000
+
+
 def chart_points(run, examples: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The per-point columns a chart shows (id, text, label, split; the digit for images) and its tooltip."""
+    """The per-point columns a chart shows (id, text, label, split; the digit for images up to
+    :data:`TOOLTIP_IMAGES_UP_TO` points) and its tooltip."""
     points = examples[["example_id", "text", "label_name", "split"]].rename(columns={"label_name": "label"})
     tooltip = ["text", "label", "example_id"]
-    images = example_images(run.manifest["dataset"]["name"])
+    images = example_images(run.manifest["dataset"]["name"]) if len(points) <= TOOLTIP_IMAGES_UP_TO else {}
     if images:
         points.insert(1, "image", points["example_id"].map(images))
         tooltip = ["image", *tooltip]
@@ -137,25 +170,62 @@ def still_points(run: Run, checkpoints: tuple[str, ...], proj) -> np.ndarray:
     return still
 
 
-def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, **options) -> dict:
-    """:func:`_scatter_spec`, cached per run identity."""
-    return _scatter_spec(open_run(run_id).identity, run_id, checkpoints, method, mode, n_ready, **options)
+# How long Explore's script waits for the projection's frames before it shows progress instead: joint PCA
+# of 100k points x 21 checkpoints computes every frame in about this time, so the first picture has them all.
+FIRST_PICTURE_WAIT = 3.0
+
+
+def wait_for_frames(task, total: int, seconds: float = FIRST_PICTURE_WAIT) -> int:
+    """How many of ``total`` frames the projection ``task`` has written, after waiting up to ``seconds``
+    for all of them (a running task reports (frames written, total) as its progress)."""
+    deadline = time.monotonic() + seconds
+    while not task.done and task.progress[0] < total and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return total if task.done and task.error is None else task.progress[0]
+
+
+def scatter_spec(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *,
+                 measured: bool = False, **options) -> dict:
+    """:func:`_scatter_spec`, cached per run identity. ``measured``: the frames' metrics are all in (then
+    the view is final and kept on disk)."""
+    return _scatter_spec(open_run(run_id).identity, run_id, checkpoints, method, mode, n_ready, measured, **options)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _scatter_spec(identity: str, run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int, *,
-                  color_by: str, class_name: str | None, validation_only: bool, wrong_only: bool, search: str,
-                  fade_still: bool = False) -> dict:
-    """The epoch-scatter spec (JSON + key) of the ``n_ready`` frames computed so far, plus what the page
+def _scatter_spec(identity: str, run_id: str, checkpoints: tuple[str, ...], method: str, mode: str, n_ready: int,
+                  measured: bool, *, color_by: str, class_name: str | None, validation_only: bool, wrong_only: bool,
+                  search: str, fade_still: bool = False) -> dict:
+    """The epoch-scatter spec (payload + key) of the ``n_ready`` frames computed so far, plus what the page
     shows beside it. Raises LookupError when no point passes the filters. ``fade_still`` draws the points
-    the model did not move (:func:`still_points`) faint.
+    the model did not move (:func:`still_points`) faint. A final view (all frames, metrics in) is read from
+    and written to ``<projection cache>/views/``.
     """
     from ..reduce import cached_frames
-    from ..viz import scatter_chart, scatter_table
-    from .scatter import spec_json
 
     run = open_run(run_id)
     proj = cached_frames(run, method=method, mode=mode, checkpoints=list(checkpoints))
+    options = {"color_by": color_by, "class_name": class_name, "validation_only": validation_only,
+               "wrong_only": wrong_only, "search": search, "fade_still": fade_still}
+    path = None
+    if proj.cache_path is not None and proj.metrics_complete:
+        path = _view_path(proj.cache_path, identity, options)
+        stored = _read_view(path)
+        if stored is not None:
+            return stored
+    view = _build_view(run, checkpoints, proj, **options)
+    if path is not None:
+        try:
+            _write_view(path, view)
+        except OSError:
+            pass  # a read-only runs directory: the view is only cached in memory
+    return view
+
+
+def _build_view(run: Run, checkpoints: tuple[str, ...], proj, *, color_by: str, class_name: str | None,
+                validation_only: bool, wrong_only: bool, search: str, fade_still: bool) -> dict:
+    from ..viz import scatter_chart, scatter_table
+    from .scatter import spec_json
+
     rows = np.asarray(proj.rows)
     examples = run.examples().iloc[rows].reset_index(drop=True)
     keep = np.ones(len(rows), dtype=bool)
@@ -177,6 +247,58 @@ def _scatter_spec(identity: str, run_id: str, checkpoints: tuple[str, ...], meth
     spec, key = spec_json(chart)
     return {"spec": spec, "key": key, "metrics": metrics, "n_points": int(keep.sum()),
             "checkpoints": list(proj.checkpoints)}
+
+
+_VIEWS_KEPT = 6  # views kept on disk per projection (each ~20 MB at 100k points x 21 checkpoints)
+
+
+@functools.lru_cache(maxsize=1)
+def _builder_digest() -> str:
+    """A digest of the code that builds a view: a stored view built by older code is never shown."""
+    import importlib
+
+    names = ("hiddenrep.viz.scatter", "hiddenrep.ui.scatter", "hiddenrep.analysis.coloring", __name__)
+    sources = b"".join(Path(importlib.import_module(name).__file__).read_bytes() for name in names)
+    return hashlib.sha1(sources).hexdigest()[:16]
+
+
+def _view_path(cache_path: Path, identity: str, options: dict) -> Path:
+    key = json.dumps({"identity": identity, "options": options, "builder": _builder_digest()}, sort_keys=True)
+    return Path(cache_path) / "views" / f"view-{hashlib.sha1(key.encode()).hexdigest()[:20]}.bin"
+
+
+def _write_view(path: Path, view: dict) -> None:
+    from .scatter import Payload
+
+    payload: Payload = view["spec"]
+    header = json.dumps({"spec": payload.spec, "tables": payload.tables, "n_points_drawn": payload.n_points,
+                         "key": view["key"], "n_points": view["n_points"], "checkpoints": view["checkpoints"],
+                         "metrics": view["metrics"].to_dict(orient="list")}).encode()
+    atomic_write_bytes(path, len(header).to_bytes(8, "little") + header + payload.blob)
+    for stale in sorted(path.parent.glob("view-*.bin"), key=lambda p: p.stat().st_mtime)[:-_VIEWS_KEPT]:
+        stale.unlink(missing_ok=True)
+
+
+def _read_view(path: Path) -> dict | None:
+    """A stored view, or None when there is none (or it is truncated or unreadable: it is then rebuilt)."""
+    from .scatter import Payload
+
+    try:
+        data = path.read_bytes()
+        size = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8:8 + size])
+        payload = Payload(header["spec"], header["tables"], data[8 + size:], int(header["n_points_drawn"]))
+        columns = [c for table in json.loads(payload.tables).values() for c in table["columns"].values()]
+        expected = sum(-(-c["length"] * _ITEM_BYTES[c.get("codes", c["type"])] // 4) * 4 for c in columns)
+        if len(payload.blob) != expected:
+            return None
+        return {"spec": payload, "key": header["key"], "metrics": pd.DataFrame(header["metrics"]),
+                "n_points": int(header["n_points"]), "checkpoints": list(header["checkpoints"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+_ITEM_BYTES = {"uint8": 1, "int32": 4, "float32": 4}
 
 
 def _frame_title(label: str, metrics: pd.Series) -> str:

@@ -21,6 +21,7 @@ hold every projection it ever made. Nothing here imports torch.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import signal
 import subprocess
@@ -198,6 +199,37 @@ _WORKERS: ThreadPoolExecutor | None = None  # started by the first task
 _LOCK = threading.Lock()
 
 
+class _DaemonWorker:
+    """One daemon thread that runs submitted work in order. A server that exits does not wait for it
+    (a ThreadPoolExecutor's threads are joined at exit); what it writes is written atomically."""
+
+    def __init__(self, name: str):
+        self.name, self.queue, self.thread, self.lock = name, queue.SimpleQueue(), None, threading.Lock()
+
+    def submit(self, work, *args) -> Future:
+        future = Future()
+        self.queue.put((future, work, args))
+        with self.lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._serve, name=self.name, daemon=True)
+                self.thread.start()
+        return future
+
+    def _serve(self) -> None:
+        while True:
+            future, work, args = self.queue.get()
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(work(*args))
+                except BaseException as error:  # noqa: BLE001 - handed to whoever reads the task
+                    future.set_exception(error)
+
+
+# The neighbour index takes minutes per checkpoint at 100k points: it gets a thread of its own, so a
+# projection or a colouring asked for meanwhile never queues behind it.
+_INDEX_WORKER = _DaemonWorker("hiddenrep-index")
+
+
 def _workers() -> ThreadPoolExecutor:
     global _WORKERS
     if _WORKERS is None:
@@ -205,7 +237,7 @@ def _workers() -> ThreadPoolExecutor:
     return _WORKERS
 
 
-def shared_task(key: tuple, work) -> Task:
+def shared_task(key: tuple, work, workers=None) -> Task:
     """The task for ``key``: started on first request, then shared by every session asking the same
     question. ``work(report)`` gets a progress callback. One that failed stays failed, so the page can
     show its error (rather than a fresh progress bar, forever) until the user asks for :func:`retry`.
@@ -221,7 +253,7 @@ def shared_task(key: tuple, work) -> Task:
         def report(done: int, total: int) -> None:
             task.progress = (done, total)
 
-        task.future = _workers().submit(work, report)
+        task.future = (workers or _workers()).submit(work, report)
         _TASKS[key] = task
         finished = [k for k, t in _TASKS.items() if t.done]
         for old in finished[:max(0, len(finished) - KEEP_FINISHED)]:
@@ -267,6 +299,18 @@ def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tup
         return neighborhood_change(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report)
 
     return shared_task(("neighborhood", *_run_key(runs_dir, run_id), checkpoints), work)
+
+
+def neighbor_index_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...]) -> Task:
+    """The stored neighbour index of each of ``checkpoints``, newest first, in the background (a click's
+    table reads it; :func:`hiddenrep.analysis.neighbors.stored_neighbors`)."""
+
+    def work(report):
+        from ..analysis.neighbors import build_neighbor_index
+
+        return build_neighbor_index(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report)
+
+    return shared_task(("neighbor_index", *_run_key(runs_dir, run_id), checkpoints), work, _INDEX_WORKER)
 
 
 def label_issues_task(runs_dir: str | os.PathLike, run_id: str, n_checkpoints: int) -> Task:

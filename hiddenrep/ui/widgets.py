@@ -248,6 +248,19 @@ def task_progress(task: jobs.Task, label: str, *, rerun_when=None) -> None:
     show()
 
 
+def rerun_when_done(task: jobs.Task, text: str) -> None:
+    """A caption while ``task`` runs in the background; reruns the page once it is done (no progress bar:
+    for work that reports none)."""
+
+    @st.fragment(run_every=1.0)
+    def watch() -> None:
+        st.caption(f"⏳ {text}")
+        if task.done:
+            st.rerun(scope="app")
+
+    watch()
+
+
 def task_failed(task: jobs.Task, what: str) -> bool:
     """Show a failed task's error, with a Retry button that starts the work again; True when it failed.
 
