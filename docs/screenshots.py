@@ -89,6 +89,8 @@ def shoot(runs_dir: Path, out: Path) -> list[Path]:
         frame.locator("#slider input[type=range]").fill("2")
         click_point(page, frame)
         page.get_by_text("Neighbours of").wait_for(timeout=120_000)
+        page.locator(".hr-neighbours").wait_for(timeout=120_000)  # the table itself, not its placeholder
+        page.mouse.move(5, 5)  # no tooltip over the plot
         save("explore")
         page.get_by_role("tab", name="Suspected mislabels").click()
         page.get_by_text("Most suspect first").wait_for(timeout=300_000)
