@@ -16,9 +16,9 @@ TRAIN_DEFAULTS = TrainConfig()  # the widgets' defaults are the library's
 DEFAULT_RUN = {"dataset": TRAIN_DEFAULTS.dataset, "model": TRAIN_DEFAULTS.model, "epochs": TRAIN_DEFAULTS.epochs}
 DEFAULT_RUN_LABEL = "{dataset}, {model}, {epochs} epochs".format(**DEFAULT_RUN)
 # Measured with bench/first_start.py (README "Two commands"): what the default run costs, said plainly.
-DEFAULT_RUN_TIME = ("1,320 training steps on 2 CPU cores: about 40 s in all when they are lightly used; "
-                    "measured with a dozen other jobs sharing them (load 25), the first picture came after "
-                    "4.5 min (data fetch included) and the trained run after 36 min")
+DEFAULT_RUN_TIME = ("1,320 training steps on 2 CPU cores: on a quiet machine the first checkpoint (the first "
+                    "picture) came 13 s after the start, data fetch included, and the trained run after 21 s; "
+                    "on cores shared with other work it takes as many times longer as the machine is loaded")
 
 METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
 # Each stability mode and its trade-off, in one line (README "Defaults and why" has the figures).
