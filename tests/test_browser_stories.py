@@ -45,6 +45,8 @@ class Story:
         self.click(self.page.get_by_role("option", name=option).first)
 
     def done(self, path: Path) -> None:
+        # the last rerun has drawn: Streamlit greys out (data-stale) what a running script has not redrawn yet
+        self.page.wait_for_function("!document.querySelector('[data-stale=\"true\"]')", timeout=WAIT)
         self.page.screenshot(path=str(path), full_page=True)
         print(f"\n{self.name}: {self.clicks} clicks, {time.perf_counter() - self.started:.0f} s -> {path}")
 

@@ -74,7 +74,7 @@ def word_distance_chart(table: pd.DataFrame, *, width: int = 300, height: int = 
     return alt.Chart(table).mark_line(point=True).encode(
         x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="d", tickMinStep=1) if whole_epochs
                 else alt.Axis(format="~g")),
-        y=alt.Y("distance:Q", title="cosine distance", scale=alt.Scale(zero=False), axis=alt.Axis(format=".2f")),
+        y=alt.Y("distance:Q", title="cosine distance", scale=alt.Scale(zero=False), axis=alt.Axis(format=".3f")),
         color=alt.Color("pair:N", title=None, legend=alt.Legend(orient="top", direction="horizontal")),
         tooltip=["pair:N", alt.Tooltip("epoch:Q", format="~g"), alt.Tooltip("distance:Q", format=".3f")],
     ).properties(width=width, height=height, autosize=_PLOT_SIZE)
