@@ -207,3 +207,32 @@ def test_big_image_runs_leave_images_out_of_the_chart_but_not_out_of_the_table(m
     assert "image" not in tooltip and "image" not in points
     assert set(data.images_of("some-images", ["i2", "i0", "unknown"])) == {"i2", "i0"}
     data.example_images.clear()
+
+
+def test_the_background_index_build_waits_while_a_page_runs(run, monkeypatch):
+    """A click's rerun must not share the cores with the index build: the build stops between blocks of rows
+    while any page runs, and goes on once none does."""
+    import threading
+
+    from hiddenrep.analysis import neighbors as neighbor_index
+    from hiddenrep.ui import jobs
+
+    monkeypatch.setattr(neighbor_index, "_BLOCK_BYTES", 4 * N * 50)  # 50 rows per block: 6 blocks
+    monkeypatch.setattr(jobs, "GIVE_WAY_AT_MOST", 60.0)
+    blocks = []
+    done = threading.Event()
+
+    def pause():
+        jobs.give_way()
+        blocks.append(1)
+
+    def build():
+        neighbor_index.build_checkpoint_index(run, run.checkpoints[0], pause=pause)
+        done.set()
+
+    with jobs.page_running():
+        worker = threading.Thread(target=build, daemon=True)
+        worker.start()
+        assert not done.wait(0.5) and blocks == []  # waiting at its first block
+    assert done.wait(30) and len(blocks) == 6
+    assert neighbor_index.stored_neighbors(run, run.checkpoints[0]) is not None
