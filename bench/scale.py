@@ -21,8 +21,10 @@ pixels in JavaScript, the app's choice above; ``webgl`` is the same layer drawn 
 
 Python side, once per size, in this process (`python` lines): PCA frames (first frame, all frames)
 before any metric, the metrics pass after them, the neighbour index of one checkpoint, a neighbour
-table read from the index against computed directly, and with ``--methods`` seconds per frame of
-t-SNE / UMAP (their stable default: a full fit for the first checkpoint, a warm one for the next).
+table read from the index against computed directly, and with ``--methods`` t-SNE / UMAP in their stable
+default (a fit from scratch for the last checkpoint but one, a warm one for the last): seconds per frame,
+trustworthiness, motion fidelity, every row fitted beside "sample + place" where the app uses it (above
+``hiddenrep.reduce.project.PLACE_ABOVE`` rows: a seeded sample fitted, the rest placed by the reducer's transform).
 
 A row that misses its time limit prints ">limit". Shared 2-core machine: read the ratios.
 Run: .venv/bin/python bench/scale.py [--sizes 10000,50000,100000] [--renderers vega,pixels,webgl] [--limit 150]
@@ -44,7 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the browser harness lives with the tests
 
-from hiddenrep.reduce import project_run  # noqa: E402
+from hiddenrep.reduce import DEFAULT_MODES, project_run  # noqa: E402
+from hiddenrep.reduce import project as project_module  # noqa: E402
 from hiddenrep.store import RunStore  # noqa: E402
 from browser_harness import app_server, chromium, generated_run  # noqa: E402
 
@@ -179,10 +182,31 @@ def python_side(root: str, run_id: str, methods: list[str]) -> None:
           f"{direct:.2f} s, read from the index {time.perf_counter() - began:.3f} s; load {os.getloadavg()[0]:.1f}",
           flush=True)
     for method in (m for m in methods if m != "pca"):
-        proj = project_run(run, method=method, checkpoints=[before.name, last.name], cache=False, metrics=False)
-        first, warm = proj.metrics["seconds"]
-        print(f"{n:>7} {FRAMES:>5} python: {method} ({proj.mode}) first frame {first:.1f} s, next frame {warm:.1f} s; "
-              f"load {os.getloadavg()[0]:.1f}", flush=True)
+        method_rows(run, method, [before.name, last.name])
+
+
+def method_rows(run, method: str, checkpoints: list[str]) -> None:
+    """``python`` lines for t-SNE / UMAP in their stable default mode on two checkpoints (a fit from scratch,
+    then a warm one): seconds per frame, trustworthiness of each, motion fidelity of the step between them
+    (hiddenrep/reduce/metrics.py, on its 2,000-point sample); every row fitted beside, above
+    ``PLACE_ABOVE`` rows, a sample fitted and the rest placed with the reducer's transform (the app's choice)."""
+    n = len(run.examples())
+    variants = [("full", float("inf"))]
+    if project_module._placed(method, DEFAULT_MODES[method], n):
+        variants.append((f"sample {project_module.FIT_SAMPLE // 1000}k + place", project_module.PLACE_ABOVE))
+    chosen = project_module.PLACE_ABOVE
+    try:
+        for name, place_above in variants:
+            project_module.PLACE_ABOVE = place_above
+            proj = project_run(run, method=method, checkpoints=checkpoints, cache=False)
+            metrics = proj.metrics
+            first, warm = metrics["seconds"]
+            print(f"{n:>7} {FRAMES:>5} python: {method} ({proj.mode}), {name}: first frame {first:.1f} s, next frame "
+                  f"{warm:.1f} s; trustworthiness {metrics['trustworthiness'].iloc[0]:.3f}, "
+                  f"{metrics['trustworthiness'].iloc[1]:.3f}; motion fidelity {metrics['motion_fidelity'].iloc[1]:.3f}; "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+    finally:
+        project_module.PLACE_ABOVE = chosen
 
 
 def fps(page, renderer: str, limit: float) -> float | None:

@@ -52,6 +52,14 @@ _LIBRARIES = {"pca": ("numpy",), "tsne": ("numpy", "openTSNE"), "umap": ("numpy"
 # in each): below it (the default run: 10k x 11) the fit is exact; at 100k x 21 the fit reads ~9.5k rows
 # per checkpoint instead of 2.1M rows, and two principal axes of a 32-d cloud are pinned by far fewer.
 PCA_FIT_ROWS = 200_000
+# Sample, then place: above PLACE_ABOVE rows a t-SNE / UMAP frame (modes warm, procrustes, independent) is
+# fitted on FIT_SAMPLE seeded rows, the same rows in every frame, and the other rows are placed into that
+# layout by the fitted reducer's own ``transform`` (openTSNE's, umap-learn's). Budget and anchored frames are
+# always fitted on every row. Chosen by bench/scale.py --methods (README "Big runs"): see there for the
+# seconds per frame, trustworthiness and motion fidelity of both at 50k and 100k points.
+PLACE_ABOVE = 20_000
+FIT_SAMPLE = 10_000
+PLACED_MODES = ("warm", "procrustes", "independent")
 _KEY_LOCKS: dict[str, threading.Lock] = {}
 _KEY_LOCKS_GUARD = threading.Lock()
 
@@ -158,6 +166,7 @@ def _request(run, method, mode, checkpoints, examples, n_components, random_stat
         "n_components": int(n_components), "random_state": int(random_state), "params": resolved,
         "metrics": {"k": quality.K, "sample": quality.SAMPLE},
         **({"pca_fit_rows": PCA_FIT_ROWS} if mode == "joint-pca" else {}),
+        **({"fit_sample": FIT_SAMPLE} if _placed(method, mode, len(rows)) else {}),
         "libraries": {name: version(name) for name in (*_LIBRARIES[method], "scikit-learn")},
     }
     return _Request(run, method, mode, chosen, rows, int(n_components), int(random_state), resolved,
@@ -205,6 +214,11 @@ def _input_stamp(run, checkpoint) -> list[int] | None:
         run.load(checkpoint, "hidden")  # raises the store's message naming the run and checkpoint
         raise
     return [int(stat.st_size), int(stat.st_mtime_ns)]
+
+
+def _placed(method: str, mode: str, n_rows: int) -> bool:
+    """Whether frames are fitted on a sample and the other rows placed (see :data:`PLACE_ABOVE`)."""
+    return method in ("tsne", "umap") and mode in PLACED_MODES and n_rows > PLACE_ABOVE
 
 
 def _rows_digest(rows: np.ndarray) -> str:
@@ -410,6 +424,8 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
         warm = mode == "warm" and previous is not None
         if mode == "budget" and previous is not None:
             coords = _budgeted(request, hidden(index - 1), hidden(index), previous.astype(np.float64))
+        elif _placed(request.method, mode, len(request.rows)):
+            coords = _sampled_then_placed(request, hidden(index), previous if warm else None)
         else:
             coords = _reducer(request, warm_from=previous if warm else None, anchoring=anchoring).fit_transform(
                 hidden(index))
@@ -418,6 +434,18 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
         coords = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next frame starts from
         previous = coords
         yield index, coords, time.perf_counter() - began
+
+
+def _sampled_then_placed(request: _Request, X: np.ndarray, warm_from: np.ndarray | None) -> np.ndarray:
+    """One frame fitted on the seeded sample of :data:`FIT_SAMPLE` rows (warm from their previous positions),
+    the other rows placed into it by the reducer's ``transform``."""
+    fit = quality.sample_rows(len(X), seed=request.random_state, size=FIT_SAMPLE)
+    rest = np.setdiff1d(np.arange(len(X)), fit)
+    reducer = _reducer(request, warm_from=None if warm_from is None else warm_from[fit])
+    coords = np.empty((len(X), request.n_components), dtype=np.float32)
+    coords[fit] = reducer.fit_transform(X[fit])
+    coords[rest] = reducer.transform(X[rest])
+    return coords
 
 
 def _pooled_rows(request: _Request) -> np.ndarray:
