@@ -7,7 +7,9 @@ Debian's headless Chromium (software rendering, the project's flags) it measures
 pixels in JavaScript, the app's choice above; ``webgl`` is the same layer drawn with WebGL2):
 
 - first picture: seconds from opening the Explore page until the scatter is drawn, on a fresh server
-  with the PCA frames and the finished view already on disk (a run opened again); "cold" (printed
+  with the PCA frames and the finished view already on disk (a run opened again; the server's first page
+  load, Streamlit's own start-up included); "open from another page" is the same run opened from the sidebar
+  of the running app (on Train), with the component's share of it (fetch, decode, embed + paint); "cold" (printed
   once per size, the app's own renderer) is the first opening ever: nothing computed yet, the server
   projects the frames and builds the view while the person waits;
 - scrub: median ms per slider step on Explore (step → the frame on screen: two animation frames after
@@ -28,7 +30,7 @@ trustworthiness, motion fidelity, every row fitted beside "sample + place" where
 
 A row that misses its time limit prints ">limit". Shared 2-core machine: read the ratios.
 Run: .venv/bin/python bench/scale.py [--sizes 10000,50000,100000] [--renderers vega,pixels,webgl] [--limit 150]
-     [--methods pca,tsne,umap]
+     [--methods pca,tsne,umap] [--full-up-to 50000]
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ def cold_first_picture(browser, root: str, limit: float) -> float | None:
     return seconds
 
 
-def python_side(root: str, run_id: str, methods: list[str]) -> None:
+def python_side(root: str, run_id: str, methods: list[str], full_up_to: float = float("inf")) -> None:
     """The library's own figures for one size, printed as ``python`` lines (see the module docstring)."""
     from hiddenrep.analysis import neighbor_table
     from hiddenrep.analysis import neighbors as neighbor_index
@@ -182,18 +184,19 @@ def python_side(root: str, run_id: str, methods: list[str]) -> None:
           f"{direct:.2f} s, read from the index {time.perf_counter() - began:.3f} s; load {os.getloadavg()[0]:.1f}",
           flush=True)
     for method in (m for m in methods if m != "pca"):
-        method_rows(run, method, [before.name, last.name])
+        method_rows(run, method, [before.name, last.name], full_up_to)
 
 
-def method_rows(run, method: str, checkpoints: list[str]) -> None:
+def method_rows(run, method: str, checkpoints: list[str], full_up_to: float = float("inf")) -> None:
     """``python`` lines for t-SNE / UMAP in their stable default mode on two checkpoints (a fit from scratch,
     then a warm one): seconds per frame, trustworthiness of each, motion fidelity of the step between them
     (hiddenrep/reduce/metrics.py, on its 2,000-point sample); every row fitted beside, above
-    ``PLACE_ABOVE`` rows, a sample fitted and the rest placed with the reducer's transform (the app's choice)."""
+    ``PLACE_ABOVE`` rows, a sample fitted and the rest placed with the reducer's transform (the app's choice).
+    Above ``full_up_to`` rows only the app's choice is measured (a full t-SNE of 100k rows takes many minutes)."""
     n = len(run.examples())
-    variants = [("full", float("inf"))]
+    variants = [("full", float("inf"))] if n <= full_up_to else []
     if project_module._placed(method, DEFAULT_MODES[method], n):
-        variants.append((f"sample {project_module.FIT_SAMPLE // 1000}k + place", project_module.PLACE_ABOVE))
+        variants.insert(0, (f"sample {project_module.FIT_SAMPLE // 1000}k + place", project_module.PLACE_ABOVE))
     chosen = project_module.PLACE_ABOVE
     try:
         for name, place_above in variants:
@@ -221,6 +224,22 @@ def fps(page, renderer: str, limit: float) -> float | None:
     return ticks / 3.0
 
 
+def open_from_another_page(page, limit: float) -> tuple[float | None, str]:
+    """Seconds from the sidebar's Explore link (the app open on Train) to the scatter drawn, and the component's
+    own share of them: fetching + inflating the data, decoding the columns, Vega's embed and the first paint."""
+    page.get_by_role("link", name="Train").click()
+    page.get_by_text("Train a model").first.wait_for(timeout=limit * 1000)
+    start = time.perf_counter()
+    page.get_by_role("link", name="Explore").click()
+    frame = component_frame(page, limit)
+    if frame is None:
+        return None, ""
+    seconds = time.perf_counter() - start
+    t = frame.evaluate("window.hiddenrepScatter.timings")
+    return seconds, (f"fetch {(t['fetched'] - t['asked']) / 1000:.2f} s, decode {(t['decoded'] - t['fetched']) / 1000:.2f}"
+                     f" s, embed + paint {(t['drawn'] - t['decoded']) / 1000:.2f} s")
+
+
 def measure(browser, url: str, renderer: str, limit: float, click: bool) -> dict:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     row = {}
@@ -240,6 +259,7 @@ def measure(browser, url: str, renderer: str, limit: float, click: bool) -> dict
         row["click"] = click_seconds(page, frame, limit)
         row["click_kb"] = sent()
     row["fps"] = fps(page, renderer, limit)
+    row["open"], row["parts"] = open_from_another_page(page, limit)
     page.close()
     return row
 
@@ -250,6 +270,8 @@ def main() -> None:
     parser.add_argument("--renderers", default="vega,pixels,webgl")
     parser.add_argument("--limit", type=float, default=150.0, help="seconds allowed for a first picture or a click")
     parser.add_argument("--methods", default="pca,tsne,umap", help="reducers whose seconds per frame are printed")
+    parser.add_argument("--full-up-to", type=float, default=float("inf"),
+                        help="fit t-SNE / UMAP on every row only up to this many rows (beside sample + place)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     renderers = args.renderers.split(",")
@@ -264,7 +286,7 @@ def main() -> None:
                 print(f"{n:>7} {FRAMES:>5} {'cold':>8} {fmt(cold, '.2f'):>8} (first opening: frames and view computed "
                       f"while waiting) load {os.getloadavg()[0]:.1f}", flush=True)
                 shutil.rmtree(Path(root) / run_id / "projections", ignore_errors=True)  # timed again, in-process
-                python_side(root, run_id, args.methods.split(","))
+                python_side(root, run_id, args.methods.split(","), args.full_up_to)
                 with app_server(root) as (url, _):  # the finished view (metrics in) onto disk, as a first visit leaves it
                     page = browser.new_page()
                     page.goto(url)
@@ -281,6 +303,8 @@ def main() -> None:
                           f"{fmt(row['fps'], '.1f'):>5} {row['heap']:>7.0f} {fmt(row.get('click'), '.2f') if 'click' in row else '':>7} "
                           f"{format(row['click_kb'], '.0f') if 'click_kb' in row else '':>8} "
                           f"{os.getloadavg()[0]:>5.1f}", flush=True)
+                    print(f"{n:>7} {FRAMES:>5} {row['drawn']:>8} open from another page {fmt(row['open'], '.2f')} s "
+                          f"({row['parts']})", flush=True)
 
 
 if __name__ == "__main__":

@@ -165,7 +165,7 @@ def _request(run, method, mode, checkpoints, examples, n_components, random_stat
         "rows": _rows_digest(rows), "method": method, "mode": mode,
         "n_components": int(n_components), "random_state": int(random_state), "params": resolved,
         "metrics": {"k": quality.K, "sample": quality.SAMPLE},
-        **({"pca_fit_rows": PCA_FIT_ROWS} if mode == "joint-pca" else {}),
+        **({"pca_fit_rows": PCA_FIT_ROWS, "scale": "rms radius"} if mode == "joint-pca" else {}),
         **({"fit_sample": FIT_SAMPLE} if _placed(method, mode, len(rows)) else {}),
         "libraries": {name: version(name) for name in (*_LIBRARIES[method], "scikit-learn")},
     }
@@ -392,7 +392,8 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
     total, mode = len(request.checkpoints), request.mode
     if mode == "joint-pca":
         began = time.perf_counter()
-        basis = PCA(request.n_components).fit(_pooled_rows(request))
+        pooled, radii = _pooled_rows(request)
+        basis = PCA(request.n_components).fit(pooled)
         # The basis applied in float32 (PCA.transform works in float64): 3x faster at 100k points, and the
         # frames are stored as float32 anyway.
         components = basis.components_.T.astype(np.float32)
@@ -400,7 +401,7 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
         share = (time.perf_counter() - began) / total
         for index in range(start, total):
             began = time.perf_counter()
-            yield index, hidden(index) @ components - offset, share + time.perf_counter() - began
+            yield index, (hidden(index) / radii[index]) @ components - offset, share + time.perf_counter() - began
         return
     if mode == "aligned" and total > 1:
         began = time.perf_counter()
@@ -448,18 +449,25 @@ def _sampled_then_placed(request: _Request, X: np.ndarray, warm_from: np.ndarray
     return coords
 
 
-def _pooled_rows(request: _Request) -> np.ndarray:
-    """The rows joint PCA is fitted on: every selected row of every checkpoint, or (above
-    :data:`PCA_FIT_ROWS` in all) the same seeded sample of them from each, read straight from the
-    memory-mapped arrays, so no checkpoint is loaded whole before the first frame."""
+def _pooled_rows(request: _Request) -> tuple[np.ndarray, np.ndarray]:
+    """The rows joint PCA is fitted on, and each checkpoint's RMS radius: every selected row of every
+    checkpoint, or (above :data:`PCA_FIT_ROWS` in all) the same seeded sample of them from each, read
+    straight from the memory-mapped arrays, so no checkpoint is loaded whole before the first frame.
+
+    Each checkpoint's rows are divided by their RMS radius (measured on those rows), as motion fidelity
+    measures hidden motion: a layer whose activations grow must not look like every point moving outward
+    (raw, an untrained network's first checkpoint was a dot in the middle of the later ones' axes)."""
     total, n = len(request.checkpoints), len(request.rows)
     per_checkpoint = min(n, -(-PCA_FIT_ROWS // total))
     picked = request.rows if per_checkpoint == n else request.rows[quality.sample_rows(n, size=per_checkpoint)]
-    parts = []
+    parts, radii = [], []
     for checkpoint in request.checkpoints:
-        part = np.asarray(request.run.load(checkpoint, "hidden")[picked])
-        parts.append(check_data(part, f"hidden of checkpoint {checkpoint.name}"))
-    return np.concatenate(parts)
+        part = check_data(np.asarray(request.run.load(checkpoint, "hidden")[picked]),
+                          f"hidden of checkpoint {checkpoint.name}")
+        radius = np.float32(max(np.sqrt((part.astype(np.float64) ** 2).sum(axis=1).mean()), np.finfo(np.float32).tiny))
+        parts.append(part / radius)
+        radii.append(radius)
+    return np.concatenate(parts), np.asarray(radii, dtype=np.float32)
 
 
 def _budgeted(request: _Request, before: np.ndarray, after: np.ndarray, previous: np.ndarray) -> np.ndarray:
