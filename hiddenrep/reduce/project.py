@@ -55,8 +55,9 @@ PCA_FIT_ROWS = 200_000
 # Sample, then place: above PLACE_ABOVE rows a t-SNE / UMAP frame (modes warm, procrustes, independent) is
 # fitted on FIT_SAMPLE seeded rows, the same rows in every frame, and the other rows are placed into that
 # layout by the fitted reducer's own ``transform`` (openTSNE's, umap-learn's). Budget and anchored frames are
-# always fitted on every row. Chosen by bench/scale.py --methods (README "Big runs"): see there for the
-# seconds per frame, trustworthiness and motion fidelity of both at 50k and 100k points.
+# always fitted on every row. A full UMAP of 100k rows had not finished its first frame after 8 minutes here;
+# sample + place took 35-66 s per warm frame at trustworthiness 0.96 (README "Big runs"; bench/scale.py
+# --methods prints both). The threshold, twice the sample, is a judgement: below it placing saves little.
 PLACE_ABOVE = 20_000
 FIT_SAMPLE = 10_000
 PLACED_MODES = ("warm", "procrustes", "independent")
