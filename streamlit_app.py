@@ -2,13 +2,15 @@
 
 import streamlit as st
 
+from hiddenrep.ui import ICON
 from hiddenrep.ui.links import page_links, read_url, write_url
 from hiddenrep.ui.widgets import first_start, run_picker, take_clicks
 
 # The pages live in app_pages/, not pages/: Streamlit treats a pages/ folder beside the entry point as a
 # legacy multipage app until st.navigation first runs, so a deep link such as /animate on a fresh server
 # ran that page alone, without this router (no run picker, Streamlit's own page list).
-st.set_page_config(page_title="hiddenrep", page_icon=":material/scatter_plot:", layout="wide")
+# The tab icon is a file of ours: a Material icon as page_icon makes the browser fetch it from fonts.gstatic.com.
+st.set_page_config(page_title="hiddenrep", page_icon=ICON, layout="wide")
 pages = [
     st.Page("app_pages/explore.py", title="Explore", icon=":material/scatter_plot:", default=True),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),

@@ -3,9 +3,10 @@
 import streamlit as st
 
 from hiddenrep.analysis import color_options
-from hiddenrep.ui.jobs import label_issues_task, neighbor_index_task, projection_task
+from hiddenrep.ui.frames import frames_to_draw, measure_after_drawing, metrics_state
+from hiddenrep.ui.jobs import label_issues_task, neighbor_index_task
 from hiddenrep.ui import state
-from hiddenrep.ui.data import images_of, neighbors, open_run, scatter_spec, store, wait_for_frames
+from hiddenrep.ui.data import images_of, neighbors, open_run, scatter_spec, store
 from hiddenrep.ui.links import open_at_linked_frame
 from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.tables import neighbour_html, suspects_table
@@ -50,32 +51,23 @@ search = filters[3].text_input("Search text", placeholder="show only examples co
                                label_visibility="collapsed")
 
 checkpoints = tuple(c.name for c in run.checkpoints)
-# Frames first (PCA of 100k points x 21 checkpoints: all of them in about a second or two), their quality
-# metrics after, in a second task: the first picture waits for neither the metrics nor label scoring.
-frames = projection_task(store().root, run.id, checkpoints, method=method, mode=mode, metrics=False)
-ready = wait_for_frames(frames, len(checkpoints))
+frames = frames_to_draw(run, checkpoints, method, mode)
 with progress_slot:
-    if frames.done and task_failed(frames, f"The {method.upper()} projection"):
+    if frames.task.done and task_failed(frames.task, f"The {method.upper()} projection"):
         st.stop()
-    if ready < len(checkpoints):  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
-        task_progress(frames, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
-                      rerun_when=lambda: frames.progress[0] != ready)
-        if ready == 0:
+    if not frames.complete:  # t-SNE / UMAP: show the frames already computed, refresh as more arrive
+        task_progress(frames.task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
+                      rerun_when=frames.grew)
+        if frames.ready == 0:
             st.stop()
-on_disk = frames.result() if frames.done and frames.error is None else None  # metrics measured earlier?
-measuring = st.session_state.setdefault("measuring", set())  # metric tasks this session has started
-measure_key = (run.identity, method, mode, checkpoints)
-measured = (projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
-            if measure_key in measuring else None)
-metrics_in = ((on_disk is not None and on_disk.metrics_complete)
-              or (measured is not None and measured.done and measured.error is None))
-wait_for_colours(run, checkpoints, color_by, progress_slot)
+metrics_in, measured = metrics_state(run, frames, method, mode)
+wait_for_colours(run, frames.checkpoints, color_by, progress_slot)
 if fade_still:
-    wait_for_colours(run, checkpoints, "neighbourhood change", progress_slot)
+    wait_for_colours(run, frames.checkpoints, "neighbourhood change", progress_slot)
 try:
-    view = scatter_spec(run.id, checkpoints, method, mode, ready, measured=metrics_in, color_by=color_by,
-                        class_name=class_name, validation_only=validation_only, wrong_only=wrong_only,
-                        search=search.strip(), fade_still=fade_still)
+    view = scatter_spec(run.id, frames.checkpoints, method, mode, frames.ready, measured=metrics_in,
+                        color_by=color_by, class_name=class_name, validation_only=validation_only,
+                        wrong_only=wrong_only, search=search.strip(), fade_still=fade_still)
 except LookupError as error:
     progress_slot.warning(str(error))
     st.stop()
@@ -90,9 +82,8 @@ with chart_column:
     with st.popover("Download run or projection", icon=":material/download:"):
         run_downloads(run, projection=(method, mode, checkpoints) if metrics_in else None)
 # Started after the chart is sent, so they never hold up the first picture.
-if ready == len(checkpoints) and not metrics_in:
-    measured = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)  # metrics too
-    measuring.add(measure_key)
+if frames.complete and not metrics_in:
+    measured = measure_after_drawing(run, frames, method, mode)
 issues = label_issues_task(store().root, run.id, len(checkpoints))  # the suspects tab reads it
 neighbor_index_task(store().root, run.id, checkpoints)  # a click's table reads it once it is built
 

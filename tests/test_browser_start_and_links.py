@@ -11,6 +11,7 @@ import re
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,6 +24,9 @@ SIDEBAR_TEXT = """() => { const bar = document.querySelector('[data-testid=stSid
   return bar.innerText + ' ' + [...bar.querySelectorAll('input')].map(i => i.value).join(' '); }"""
 
 
+LOCAL = {"127.0.0.1", "localhost", None}  # None: data: and blob: URLs
+
+
 def _shots(tmp_path: Path) -> Path:
     shots = Path(os.environ.get("HIDDENREP_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
@@ -33,6 +37,9 @@ def test_first_start_trains_the_default_run_and_explore_shows_it(tmp_path, brows
     first_run = {"dataset": "synthetic", "model": "ffnn", "epochs": 3, "hidden": 16}  # the default, smaller
     with app_server(tmp_path / "runs", env={"HIDDENREP_FIRST_RUN": json.dumps(first_run)}) as (url, _):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        outside, charts = [], []  # an offline tool asks no other host for anything (favicon, fonts, stats)
+        page.on("request", lambda r: outside.append(r.url) if urlsplit(r.url).hostname not in LOCAL else None)
+        page.on("framenavigated", lambda f: charts.append(f) if "epoch_scatter" in f.url else None)
         started = time.perf_counter()
         page.goto(url)
         # No click: the page says it is training, with progress, and the first checkpoint is drawn.
@@ -47,6 +54,8 @@ def test_first_start_trains_the_default_run_and_explore_shows_it(tmp_path, brows
         finally:
             page.screenshot(path=str(_shots(tmp_path) / "first-start-trained.png"))
         assert "No runs yet" not in page.inner_text("body")
+        assert not outside, outside
+        assert len(charts) == 1, "the chart was re-created while the run grew (it blanks and fetches again)"
         print(f"first picture after {first_picture:.1f} s")
         page.close()
 

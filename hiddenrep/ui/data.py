@@ -72,9 +72,9 @@ def digit_png(image: np.ndarray) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def example_images(dataset: str) -> dict[str, str]:
-    """example_id → PNG data URL for an image dataset (empty for text)."""
+    """example_id → PNG data URL of every example of an image dataset (empty for text)."""
     images = _image_inputs(dataset)
-    return {} if images is None else {i: digit_png(images[1][row]) for i, row in images[0].items()}
+    return {} if images is None else images_of(dataset, images[0])
 
 
 def images_of(dataset: str, example_ids) -> dict[str, str]:

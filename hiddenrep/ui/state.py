@@ -11,6 +11,8 @@ SCATTER = "epoch_scatter"  # the scatter component: its value is the last clicke
 NEXT_RUN_ID = "next_run_id"  # a run for the picker to select on the next rerun (set after the picker is drawn)
 URL_SHOWN = "url_shown"  # the query parameters this session last wrote to (or read from) the URL
 OPEN_AT_FRAME = "open_at_frame"  # a checkpoint index from a link: the scatter opens on it once
+DRAWN_FRAMES = "drawn_frames"  # (run identity, method, mode) → the checkpoints of the last complete projection drawn
+MEASURING = "measuring"  # the frame-metric tasks this session has started (hiddenrep.ui.frames)
 IMPORTED = "imported_run"  # the run this session imported last (the Import page reports it)
 # Animate, Compare and Words pages
 TRACKED = "tracked"  # example ids followed on the Animate page, lettered A, B, C… in this order

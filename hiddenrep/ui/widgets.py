@@ -228,7 +228,8 @@ def running_notice(run: Run) -> None:
     @st.fragment(run_every=2.0)
     def watch() -> None:
         now = len(run.refresh().checkpoints)
-        st.caption(f"⏳ Still training: {now} checkpoints so far; new ones appear here as they are recorded.")
+        st.caption(f":material/hourglass_top: Still training: {now} checkpoints so far; new ones appear here as "
+                   "they are recorded.")
         if now != count or run.status != RUNNING:
             st.rerun(scope="app")
 
@@ -254,7 +255,7 @@ def rerun_when_done(task: jobs.Task, text: str) -> None:
 
     @st.fragment(run_every=1.0)
     def watch() -> None:
-        st.caption(f"⏳ {text}")
+        st.caption(f":material/hourglass_top: {text}")
         if task.done:
             st.rerun(scope="app")
 

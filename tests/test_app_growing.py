@@ -1,0 +1,61 @@
+"""Explore on a run that is still training: the chart stays on the page while each new checkpoint is projected."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from conftest import components, open_page, settle, texts
+
+from hiddenrep.store import RunStore
+from hiddenrep.ui import frames as frames_module
+
+
+def _growing_run(root, n=60, dim=8):
+    """A run with two checkpoints whose writer stays open (status running), and a way to add one more."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, n)
+    examples = pd.DataFrame({"example_id": [f"ex-{i}" for i in range(n)], "split": "validation",
+                             "text": [f"example {i}" for i in range(n)], "label": labels,
+                             "label_name": np.array(["a", "b", "c"])[labels]})
+    writer = RunStore(root).create("growing", examples=examples, config={}, seed=0,
+                                   dataset={"name": "generated", "class_names": list("abc")},
+                                   model={"name": "generated", "hidden_dim": dim})
+
+    def add(epoch):
+        with writer.checkpoint(epoch=epoch, step=epoch) as checkpoint:
+            checkpoint.write("hidden", rng.normal(size=(n, dim)).astype(np.float32))
+
+    add(0)
+    add(1)
+    return writer, add
+
+
+def _chart(at):
+    (component,) = components(at)
+    return json.loads(component.proto.json_args)
+
+
+def test_a_new_checkpoint_keeps_the_chart_on_the_page_until_its_frames_are_ready(tmp_path, monkeypatch):
+    monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
+    writer, add = _growing_run(tmp_path)
+    at = open_page("explore.py", "growing")
+    settle(at, lambda a: "2 of 2 checkpoints" in texts(a))
+    before = _chart(at)
+
+    # The run records a third checkpoint; joint PCA refits over all three and has no frame ready yet.
+    add(2)
+    real_wait = frames_module.wait_for_frames
+    monkeypatch.setattr(frames_module, "wait_for_frames", lambda task, total, seconds=0: 0)
+    at.run()
+    assert not at.exception, at.exception
+    during = _chart(at)  # still drawn (a chart that leaves the page is remounted: blank, data fetched again)
+    assert during["spec_key"] == before["spec_key"]  # the same two frames: the browser keeps its view
+    assert "2 of 3 checkpoints" in texts(at)
+    assert any("Projecting 3 checkpoints" in bar.proto.text for bar in at.get("progress"))
+
+    monkeypatch.setattr(frames_module, "wait_for_frames", real_wait)
+    settle(at, lambda a: "3 of 3 checkpoints" in texts(a))
+    assert _chart(at)["spec_key"] != before["spec_key"]
+    writer.finish()
