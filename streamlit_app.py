@@ -3,6 +3,7 @@
 import streamlit as st
 
 from hiddenrep.ui import ICON
+from hiddenrep.ui.jobs import page_running
 from hiddenrep.ui.links import page_links, read_url, write_url
 from hiddenrep.ui.widgets import first_start, run_picker, take_clicks
 
@@ -21,10 +22,11 @@ pages = [
 ]
 page = st.navigation(pages, position="hidden")  # drawn below as links that carry the view in the URL
 navigation = st.sidebar.container()
-read_url()  # a shared link, a reload or the back button: the view the URL names
-first_start()  # an empty runs directory starts training the default run
-run_picker()
-take_clicks()  # a point just clicked in a chart is part of the view the URL and the links carry
-with navigation:
-    page_links(pages, write_url())
-page.run()
+with page_running():  # background index building waits meanwhile (a click's table comes sooner)
+    read_url()  # a shared link, a reload or the back button: the view the URL names
+    first_start()  # an empty runs directory starts training the default run
+    run_picker()
+    take_clicks()  # a point just clicked in a chart is part of the view the URL and the links carry
+    with navigation:
+        page_links(pages, write_url())
+    page.run()

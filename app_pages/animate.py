@@ -3,7 +3,8 @@
 import streamlit as st
 
 from hiddenrep.analysis import color_options
-from hiddenrep.ui.jobs import label_issues_task, projection_task
+from hiddenrep.ui.frames import checkpoints_to_animate
+from hiddenrep.ui.jobs import label_issues_task
 from hiddenrep.ui import state
 from hiddenrep.ui.animation import (
     EXPORT_KINDS,
@@ -18,7 +19,7 @@ from hiddenrep.ui.animation import (
 )
 from hiddenrep.ui.data import open_run, store
 from hiddenrep.ui.widgets import (FADE_HELP, FADE_LABEL, no_runs_help, projection_controls, running_notice,
-                                 task_progress, wait_for_colours, wait_for_task)
+                                 task_progress, wait_for_colours)
 
 EASINGS = {"ease in and out": "cubic", "linear (as the seed)": "linear", "sine": "sine"}
 
@@ -42,10 +43,8 @@ color_by = controls[2].selectbox("Colour by", [c for c in color_options(run) if 
 easing = EASINGS[controls[3].selectbox("Motion", list(EASINGS))]
 
 checkpoints = tuple(c.name for c in run.checkpoints)
-task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
-wait_for_task(task, f"Projecting {len(checkpoints)} checkpoints with {method.upper()}",
-              f"The {method.upper()} projection", progress_slot)
-wait_for_colours(run, checkpoints, color_by, progress_slot)
+drawn = checkpoints_to_animate(run, checkpoints, method, mode, progress_slot)
+wait_for_colours(run, drawn, color_by, progress_slot)
 
 # Which points to follow: clicked in the chart, found by text, or the most suspected mislabels.
 tracked = st.session_state.setdefault(state.TRACKED, [])
@@ -67,11 +66,11 @@ elif issues_failed:
 trails = picks[1].toggle("Trails", value=True)
 fade_still = picks[2].toggle(FADE_LABEL, help=FADE_HELP)
 if fade_still:
-    wait_for_colours(run, checkpoints, "neighbourhood change", progress_slot)
+    wait_for_colours(run, drawn, "neighbourhood change", progress_slot)
 if picks[3].button("Clear", disabled=not tracked):
     tracked.clear()
 
-view = tween_spec(run.id, checkpoints, method, mode, len(checkpoints), color_by=color_by, tracked=tuple(tracked),
+view = tween_spec(run.id, drawn, method, mode, len(drawn), color_by=color_by, tracked=tuple(tracked),
                   trails=trails, easing=easing, fade_still=fade_still)
 chart_column, side = st.columns([3, 2])
 with chart_column:
@@ -90,7 +89,7 @@ with side:
     requested = st.session_state.setdefault(state.EXPORTS, {})
     for column, (label, kind) in zip(st.columns(3), EXPORT_KINDS.items()):
         if column.button(label, key=f"export-{kind}", width="stretch"):
-            requested[kind] = (run.id, checkpoints, method, mode, tuple(view["tracked"]))
+            requested[kind] = (run.id, drawn, method, mode, tuple(view["tracked"]))
     for label, kind in EXPORT_KINDS.items():
         if kind not in requested or requested[kind][0] != run.id:
             continue

@@ -77,7 +77,7 @@ with side_by_side:
         st.stop()
     take_click(state.COMPARE_SCATTER)
     epoch_scatter_view(view["spec"], view["key"], focus=st.session_state.get(state.EXAMPLE_ID),
-                       key=state.COMPARE_SCATTER)
+                       key=state.COMPARE_SCATTER, hint="click a point to ring it in both runs")
     if st.session_state.get(state.EXAMPLE_ID):
         st.markdown(f"Ringed in both: `{st.session_state[state.EXAMPLE_ID]}`")
 with transition:

@@ -23,12 +23,14 @@ pixels in JavaScript, the app's choice above; ``webgl`` is the same layer drawn 
 
 Python side, once per size, in this process (`python` lines): PCA frames (first frame, all frames)
 before any metric, the metrics pass after them, the neighbour index of one checkpoint, a neighbour
-table read from the index against computed directly, and with ``--methods`` seconds per frame of
-t-SNE / UMAP (their stable default: a full fit for the first checkpoint, a warm one for the next).
+table read from the index against computed directly, and with ``--methods`` t-SNE / UMAP in their stable
+default (a fit from scratch for the last checkpoint but one, a warm one for the last): seconds per frame,
+trustworthiness, motion fidelity, every row fitted beside "sample + place" where the app uses it (above
+``hiddenrep.reduce.project.PLACE_ABOVE`` rows: a seeded sample fitted, the rest placed by the reducer's transform).
 
 A row that misses its time limit prints ">limit". Shared 2-core machine: read the ratios.
 Run: .venv/bin/python bench/scale.py [--sizes 10000,50000,100000] [--renderers vega,pixels,webgl] [--limit 150]
-     [--methods pca,tsne,umap]
+     [--methods pca,tsne,umap] [--full-up-to 50000]
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the browser harness lives with the tests
 
-from hiddenrep.reduce import project_run  # noqa: E402
+from hiddenrep.reduce import DEFAULT_MODES, project_run  # noqa: E402
+from hiddenrep.reduce import project as project_module  # noqa: E402
 from hiddenrep.store import RunStore  # noqa: E402
 from browser_harness import app_server, chromium, generated_run  # noqa: E402
 
@@ -109,15 +112,31 @@ LAST_FRAME_JS = """async () => {
 }"""
 
 
+# Which example the app picks for a click: recorded by a listener that runs before the app's own (capture
+# phase), with the app's own search on that very event. A dense cloud has several points under one pixel,
+# and the mouse lands on whole pixels: the point the bench aimed at is not always the one picked.
+PICKED_JS = """() => {
+  window.hiddenrepPicked = null;
+  document.getElementById('vis').addEventListener('click', (e) => {
+    window.hiddenrepPicked = window.hiddenrepScatter.idAt(e.clientX, e.clientY);
+  }, {capture: true, once: true});
+}"""
+
+
 def click_seconds(page, frame, limit: float) -> float | None:
-    """Seconds from a click on the point drawn on top (last checkpoint) to its neighbour table."""
+    """Seconds from a click on the point drawn on top (last checkpoint) to the neighbour table of the example
+    the click picked."""
     frame.evaluate(LAST_FRAME_JS)
     box = frame.evaluate("() => window.hiddenrepScatter.pointOnScreen(-1)")
     offset = frame.frame_element().bounding_box()
+    frame.evaluate(PICKED_JS)
     start = time.perf_counter()
     page.mouse.click(offset["x"] + box["x"], offset["y"] + box["y"])
+    picked = frame.evaluate("() => window.hiddenrepPicked")
+    if picked is None:
+        return None
     try:
-        page.get_by_text(f"Neighbours of {box['id']}").wait_for(timeout=limit * 1000)
+        page.get_by_text(f"Neighbours of {picked}").wait_for(timeout=limit * 1000)
         page.locator(".hr-neighbours table").first.wait_for(timeout=limit * 1000)
     except Exception:  # noqa: BLE001 - Playwright's TimeoutError
         return None
@@ -136,7 +155,7 @@ def cold_first_picture(browser, root: str, limit: float) -> float | None:
     return seconds
 
 
-def python_side(root: str, run_id: str, methods: list[str]) -> None:
+def python_side(root: str, run_id: str, methods: list[str], full_up_to: float = float("inf")) -> None:
     """The library's own figures for one size, printed as ``python`` lines (see the module docstring)."""
     from hiddenrep.analysis import neighbor_table
     from hiddenrep.analysis import neighbors as neighbor_index
@@ -165,10 +184,32 @@ def python_side(root: str, run_id: str, methods: list[str]) -> None:
           f"{direct:.2f} s, read from the index {time.perf_counter() - began:.3f} s; load {os.getloadavg()[0]:.1f}",
           flush=True)
     for method in (m for m in methods if m != "pca"):
-        proj = project_run(run, method=method, checkpoints=[before.name, last.name], cache=False, metrics=False)
-        first, warm = proj.metrics["seconds"]
-        print(f"{n:>7} {FRAMES:>5} python: {method} ({proj.mode}) first frame {first:.1f} s, next frame {warm:.1f} s; "
-              f"load {os.getloadavg()[0]:.1f}", flush=True)
+        method_rows(run, method, [before.name, last.name], full_up_to)
+
+
+def method_rows(run, method: str, checkpoints: list[str], full_up_to: float = float("inf")) -> None:
+    """``python`` lines for t-SNE / UMAP in their stable default mode on two checkpoints (a fit from scratch,
+    then a warm one): seconds per frame, trustworthiness of each, motion fidelity of the step between them
+    (hiddenrep/reduce/metrics.py, on its 2,000-point sample); every row fitted beside, above
+    ``PLACE_ABOVE`` rows, a sample fitted and the rest placed with the reducer's transform (the app's choice).
+    Above ``full_up_to`` rows only the app's choice is measured (a full t-SNE of 100k rows takes many minutes)."""
+    n = len(run.examples())
+    variants = [("full", float("inf"))] if n <= full_up_to else []
+    if project_module._placed(method, DEFAULT_MODES[method], n):
+        variants.insert(0, (f"sample {project_module.FIT_SAMPLE // 1000}k + place", project_module.PLACE_ABOVE))
+    chosen = project_module.PLACE_ABOVE
+    try:
+        for name, place_above in variants:
+            project_module.PLACE_ABOVE = place_above
+            proj = project_run(run, method=method, checkpoints=checkpoints, cache=False)
+            metrics = proj.metrics
+            first, warm = metrics["seconds"]
+            print(f"{n:>7} {FRAMES:>5} python: {method} ({proj.mode}), {name}: first frame {first:.1f} s, next frame "
+                  f"{warm:.1f} s; trustworthiness {metrics['trustworthiness'].iloc[0]:.3f}, "
+                  f"{metrics['trustworthiness'].iloc[1]:.3f}; motion fidelity {metrics['motion_fidelity'].iloc[1]:.3f}; "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+    finally:
+        project_module.PLACE_ABOVE = chosen
 
 
 def fps(page, renderer: str, limit: float) -> float | None:
@@ -229,6 +270,8 @@ def main() -> None:
     parser.add_argument("--renderers", default="vega,pixels,webgl")
     parser.add_argument("--limit", type=float, default=150.0, help="seconds allowed for a first picture or a click")
     parser.add_argument("--methods", default="pca,tsne,umap", help="reducers whose seconds per frame are printed")
+    parser.add_argument("--full-up-to", type=float, default=float("inf"),
+                        help="fit t-SNE / UMAP on every row only up to this many rows (beside sample + place)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     renderers = args.renderers.split(",")
@@ -243,7 +286,7 @@ def main() -> None:
                 print(f"{n:>7} {FRAMES:>5} {'cold':>8} {fmt(cold, '.2f'):>8} (first opening: frames and view computed "
                       f"while waiting) load {os.getloadavg()[0]:.1f}", flush=True)
                 shutil.rmtree(Path(root) / run_id / "projections", ignore_errors=True)  # timed again, in-process
-                python_side(root, run_id, args.methods.split(","))
+                python_side(root, run_id, args.methods.split(","), args.full_up_to)
                 with app_server(root) as (url, _):  # the finished view (metrics in) onto disk, as a first visit leaves it
                     page = browser.new_page()
                     page.goto(url)

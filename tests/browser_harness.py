@@ -142,16 +142,17 @@ def generated_run(root: str | os.PathLike, n: int, *, frames: int = 21, dim: int
     return run_id
 
 
-def scatter_frame(page, timeout: float = 120.0):
-    """The epoch-scatter component's frame once its Vega view is drawn."""
+def scatter_frame(page, timeout: float = 120.0, until: str = "true"):
+    """The epoch-scatter component's frame once its Vega view is drawn and the JS expression ``until`` holds
+    in it (after a page change the previous page's chart may still be there for a moment: ``until`` tells them
+    apart)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        frame = next((f for f in page.frames if "epoch_scatter" in f.url), None)
-        if frame is not None:
+        for frame in [f for f in page.frames if "epoch_scatter" in f.url]:
             try:
-                frame.wait_for_function("window.hiddenrepView !== undefined", timeout=1000)
+                frame.wait_for_function(f"window.hiddenrepView !== undefined && ({until})", timeout=1000)
                 return frame
-            except Exception:  # noqa: BLE001 - not drawn yet; Playwright raises its own TimeoutError
+            except Exception:  # noqa: BLE001 - not drawn yet, or detached; Playwright raises its own errors
                 pass
         page.wait_for_timeout(200)
     raise TimeoutError("the epoch scatter did not render")

@@ -49,6 +49,7 @@ def test_compare_side_by_side_transition_and_figures(two_runs, monkeypatch):
     at.run()
     args = json.loads(components(at)[0].proto.json_args)
     assert args["focus"] == example and f"Ringed in both: `{example}`" in texts(at)
+    assert args["hint"] == "click a point to ring it in both runs"  # not Explore's "for its neighbours"
     at = settle(at, lambda a: "separates" in texts(a) or "favours" in texts(a), timeout=60)
     assert "At epoch 3:" in texts(at) and "kNN accuracy" in texts(at) and "neighbourhoods agree" in texts(at)
     figures = json.loads(at.get("vega_lite_chart")[0].proto.spec)

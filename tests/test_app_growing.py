@@ -59,3 +59,28 @@ def test_a_new_checkpoint_keeps_the_chart_on_the_page_until_its_frames_are_ready
     settle(at, lambda a: "3 of 3 checkpoints" in texts(a))
     assert _chart(at)["spec_key"] != before["spec_key"]
     writer.finish()
+
+
+def test_animate_keeps_its_chart_while_a_new_checkpoint_is_projected(tmp_path, monkeypatch):
+    from concurrent.futures import Future
+
+    from hiddenrep.ui.jobs import Task
+
+    monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
+    writer, add = _growing_run(tmp_path)
+    at = open_page("animate.py", "growing")
+    settle(at, lambda a: "2 checkpoints in one PCA" in texts(a))
+    before = _chart(at)
+
+    add(2)
+    real_task = frames_module.projection_task
+    monkeypatch.setattr(frames_module, "projection_task", lambda root, run_id, checkpoints, **options: (
+        Task(("never done",), Future()) if len(checkpoints) == 3 else real_task(root, run_id, checkpoints, **options)))
+    at.run()
+    assert not at.exception, at.exception
+    assert _chart(at)["spec_key"] == before["spec_key"]  # still drawn, the same two checkpoints
+    assert any("Projecting 3 checkpoints" in bar.proto.text for bar in at.get("progress"))
+
+    monkeypatch.setattr(frames_module, "projection_task", real_task)
+    settle(at, lambda a: "3 checkpoints in one PCA" in texts(a))
+    writer.finish()

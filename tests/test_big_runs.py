@@ -207,3 +207,68 @@ def test_big_image_runs_leave_images_out_of_the_chart_but_not_out_of_the_table(m
     assert "image" not in tooltip and "image" not in points
     assert set(data.images_of("some-images", ["i2", "i0", "unknown"])) == {"i2", "i0"}
     data.example_images.clear()
+
+
+def test_the_background_index_build_waits_while_a_page_runs(run, monkeypatch):
+    """A click's rerun must not share the cores with the index build: the build stops between blocks of rows
+    while any page runs, and goes on once none does."""
+    import threading
+
+    from hiddenrep.analysis import neighbors as neighbor_index
+    from hiddenrep.ui import jobs
+
+    monkeypatch.setattr(neighbor_index, "_BLOCK_BYTES", 4 * N * 50)  # 50 rows per block: 6 blocks
+    monkeypatch.setattr(jobs, "GIVE_WAY_AT_MOST", 60.0)
+    blocks = []
+    done = threading.Event()
+
+    def pause():
+        jobs.give_way()
+        blocks.append(1)
+
+    def build():
+        neighbor_index.build_checkpoint_index(run, run.checkpoints[0], pause=pause)
+        done.set()
+
+    with jobs.page_running():
+        worker = threading.Thread(target=build, daemon=True)
+        worker.start()
+        assert not done.wait(0.5) and blocks == []  # waiting at its first block
+    assert done.wait(30) and len(blocks) == 6
+    assert neighbor_index.stored_neighbors(run, run.checkpoints[0]) is not None
+
+
+@pytest.mark.parametrize("method", ["tsne", "umap"])
+def test_big_runs_fit_a_sample_and_place_the_rest_next_to_their_neighbours(run, monkeypatch, method):
+    """Above PLACE_ABOVE rows a frame is fitted on a seeded sample; every other point is placed by the
+    reducer's transform among the fitted points of its own class (the clusters of the last checkpoint)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from hiddenrep.reduce import metrics as quality
+
+    monkeypatch.setattr(project_module, "PLACE_ABOVE", 200)
+    monkeypatch.setattr(project_module, "FIT_SAMPLE", 120)
+    fitted = []
+    original = project_module._reducer
+
+    def spy(request, **kwargs):
+        reducer = original(request, **kwargs)
+        fit = reducer.fit_transform
+        reducer.fit_transform = lambda X: fitted.append(len(X)) or fit(X)
+        return reducer
+
+    monkeypatch.setattr(project_module, "_reducer", spy)
+    quick = {"tsne": {"early_exaggeration_iter": 50, "n_iter": 100, "warm_iter": 50}, "umap": {}}[method]
+    proj = project_run(run, method=method, checkpoints=["0002", "0003"], params=quick, cache=False, metrics=False)
+    assert fitted == [120, 120]  # both frames (the warm one too) fitted on the sample alone
+    coords, labels = proj.coords[-1], np.arange(N) % 3
+    sample = quality.sample_rows(N, seed=0, size=120)
+    placed = np.setdiff1d(np.arange(N), sample)
+    _, nearest = NearestNeighbors(n_neighbors=1).fit(coords[sample]).kneighbors(coords[placed])
+    assert (labels[sample][nearest[:, 0]] == labels[placed]).mean() > 0.9
+    again = project_run(run, method=method, checkpoints=["0002", "0003"], params=quick, cache=False, metrics=False)
+    np.testing.assert_array_equal(again.coords, proj.coords)  # seeded: the same sample, the same frames
+
+    placed_entry = cached_frames(run, method=method).cache_path
+    monkeypatch.setattr(project_module, "PLACE_ABOVE", 10_000)  # every row fitted: never the placed frames' entry
+    assert cached_frames(run, method=method).cache_path != placed_entry

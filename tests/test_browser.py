@@ -60,6 +60,9 @@ def test_train_scrub_click_and_read_neighbours(tmp_path, browser):
         table.wait_for()
         assert table.locator("tbody tr").first.get_attribute("title") == clicked  # the example heads its table
         assert table.locator("tbody tr").count() > 1
+        # every column fits the side panel at 1400 px (no column cut off behind a scrollbar)
+        assert page.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth + 1",
+                             table.element_handle())
         page.wait_for_timeout(500)
         assert frame.evaluate("window.hiddenrepView.signal('frame')") == 1  # the rerun kept the checkpoint
         assert frame.evaluate("window.hiddenrepView.signal('focus')") == clicked  # and rings the point

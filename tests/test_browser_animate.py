@@ -30,10 +30,10 @@ def test_play_the_animation_export_a_gif_and_play_the_html_offline(tmp_path, bro
         page.get_by_text("Explore a run").wait_for(timeout=60_000)  # the router's navigation is up
         page.get_by_role("link", name="Animate").click()
         try:
-            frame = scatter_frame(page, timeout=60)
+            # Animate's tweened chart (Explore's may linger for a moment while the page changes)
+            frame = scatter_frame(page, timeout=60, until="window.hiddenrepView.signal('nframes') === 4")
         finally:
             page.screenshot(path=str(shots / "animate-first.png"))
-        frame.wait_for_function("window.hiddenrepView.signal('nframes') === 4")
         assert frame.evaluate("window.hiddenrepView.signal('t')") == 0
         frame.locator("#play").click()  # the browser plays: t advances every animation frame, Python never reruns
         page.wait_for_timeout(1500)

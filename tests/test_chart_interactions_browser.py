@@ -84,3 +84,30 @@ def test_legend_click_filters_classes_and_zoom_pan_reset_pick_nothing(browser):
     page.wait_for_timeout(300)
     assert page.evaluate("window.hiddenrepView.scale('x').domain()") == domain  # double-click resets the zoom
     page.close()
+
+
+def test_a_long_tooltip_stays_inside_the_chart_wherever_the_point_is(browser):
+    # The app's chart column is about 560 px wide: a review's text must wrap, not run off the left edge.
+    rng = np.random.default_rng(0)
+    n = 200
+    text = "a long review that goes on and on about the plot, the actors and the ending " * 3
+    points = pd.DataFrame({"example_id": [f"e{i}" for i in range(n)], "text": [text] * n, "label": ["positive"] * n})
+    table = scatter_table(rng.normal(size=(1, n, 2)), points, color=np.array(["a", "b"])[np.arange(n) % 2])
+    payload, key = spec_json(scatter_chart(table, frame_titles=["0"], tooltip=("text", "label")))
+    page = browser.new_page(viewport={"width": 560, "height": 700})
+    page.goto(INDEX.as_uri())
+    page.evaluate("([spec, tables, blob, key]) => window.postMessage({type: 'streamlit:render', args: {spec, tables,"
+                  " blob: new Uint8Array(blob), renderer: 'vega', spec_key: key, focus: '', interval_ms: 600}}, '*')",
+                  [payload.spec, payload.tables, list(payload.blob), key])
+    page.wait_for_function("window.hiddenrepView !== undefined", timeout=30_000)
+    xs = page.evaluate("() => window.hiddenrepView.scale('x').range()")
+    for fraction in (0.3, 0.5, 0.7):  # points left of, at and right of the middle
+        target = xs[0] + fraction * (xs[1] - xs[0])
+        point = page.evaluate(FIND, ["symbol", None, f"item.datum && item.datum.example_id && Math.abs(item.x - {target}) < 15"])
+        page.mouse.move(point["x"], point["y"])
+        page.wait_for_selector("#vg-tooltip-element.visible")
+        box = page.locator("#vg-tooltip-element").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 560, (fraction, box)
+        page.mouse.move(1, 1)
+        page.wait_for_selector("#vg-tooltip-element.visible", state="hidden")
+    page.close()

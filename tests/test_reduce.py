@@ -203,3 +203,12 @@ def test_cli_prints_per_frame_metrics(blob_run, capsys):
     out = capsys.readouterr().out
     assert "pca joint-pca" in out and "trustworthiness" in out and "hidden_change" in out
     assert len([line for line in out.splitlines() if line.strip().startswith("000")]) == N_CHECKPOINTS
+
+
+def test_joint_pca_does_not_show_growing_activations_as_motion(projected):
+    # The blob run's vectors grow 1.6x from the first checkpoint to the last while the points barely move
+    # relative to each other: on screen the picture must keep its size (each checkpoint is divided by its
+    # RMS radius, as motion fidelity measures hidden motion), not swell from a dot in the middle.
+    coords = projected("pca", "joint-pca").coords
+    spread = np.sqrt(((coords - coords.mean(axis=1, keepdims=True)) ** 2).sum(axis=2).mean(axis=1))
+    assert spread.max() / spread.min() < 1.05, spread

@@ -41,6 +41,7 @@ def test_neighbour_text_is_escaped_and_wraps():
     markup = neighbour_html(table)
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in markup and "<b>bold" not in markup
     assert "white-space: normal" in markup and 'class="wrong"' in markup
+    assert ">new</span> 1<" in markup  # a neighbour that joined says so beside its rank
 
 
 def test_suspects_read_as_text_labels_and_reasons(tiny_run):

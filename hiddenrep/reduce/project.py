@@ -53,6 +53,14 @@ _LIBRARIES = {"pca": ("numpy",), "tsne": ("numpy", "openTSNE"), "umap": ("numpy"
 # in each): below it (the default run: 10k x 11) the fit is exact; at 100k x 21 the fit reads ~9.5k rows
 # per checkpoint instead of 2.1M rows, and two principal axes of a 32-d cloud are pinned by far fewer.
 PCA_FIT_ROWS = 200_000
+# Sample, then place: above PLACE_ABOVE rows a t-SNE / UMAP frame (modes warm, procrustes, independent) is
+# fitted on FIT_SAMPLE seeded rows, the same rows in every frame, and the other rows are placed into that
+# layout by the fitted reducer's own ``transform`` (openTSNE's, umap-learn's). Budget and anchored frames are
+# always fitted on every row. Chosen by bench/scale.py --methods (README "Big runs"): see there for the
+# seconds per frame, trustworthiness and motion fidelity of both at 50k and 100k points.
+PLACE_ABOVE = 20_000
+FIT_SAMPLE = 10_000
+PLACED_MODES = ("warm", "procrustes", "independent")
 _KEY_LOCKS: dict[str, threading.Lock] = {}
 _KEY_LOCKS_GUARD = threading.Lock()
 
@@ -158,7 +166,8 @@ def _request(run, method, mode, checkpoints, examples, n_components, random_stat
         "rows": _rows_digest(rows), "method": method, "mode": mode,
         "n_components": int(n_components), "random_state": int(random_state), "params": resolved,
         "metrics": {"k": quality.K, "sample": quality.SAMPLE},
-        **({"pca_fit_rows": PCA_FIT_ROWS} if mode == "joint-pca" else {}),
+        **({"pca_fit_rows": PCA_FIT_ROWS, "scale": "rms radius"} if mode == "joint-pca" else {}),
+        **({"fit_sample": FIT_SAMPLE} if _placed(method, mode, len(rows)) else {}),
         "libraries": {name: version(name) for name in (*_LIBRARIES[method], "scikit-learn")},
     }
     return _Request(run, method, mode, chosen, rows, int(n_components), int(random_state), resolved,
@@ -206,6 +215,11 @@ def _input_stamp(run, checkpoint) -> list[int] | None:
         run.load(checkpoint, "hidden")  # raises the store's message naming the run and checkpoint
         raise
     return [int(stat.st_size), int(stat.st_mtime_ns)]
+
+
+def _placed(method: str, mode: str, n_rows: int) -> bool:
+    """Whether frames are fitted on a sample and the other rows placed (see :data:`PLACE_ABOVE`)."""
+    return method in ("tsne", "umap") and mode in PLACED_MODES and n_rows > PLACE_ABOVE
 
 
 def _rows_digest(rows: np.ndarray) -> str:
@@ -381,7 +395,8 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
     total, mode = len(request.checkpoints), request.mode
     if mode == "joint-pca":
         began = time.perf_counter()
-        basis = PCA(request.n_components).fit(_pooled_rows(request))
+        pooled, radii = _pooled_rows(request)
+        basis = PCA(request.n_components).fit(pooled)
         # The basis applied in float32 (PCA.transform works in float64): 3x faster at 100k points, and the
         # frames are stored as float32 anyway.
         components = basis.components_.T.astype(np.float32)
@@ -389,7 +404,7 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
         share = (time.perf_counter() - began) / total
         for index in range(start, total):
             began = time.perf_counter()
-            yield index, hidden(index) @ components - offset, share + time.perf_counter() - began
+            yield index, (hidden(index) / radii[index]) @ components - offset, share + time.perf_counter() - began
         return
     if mode == "aligned" and total > 1:
         began = time.perf_counter()
@@ -414,8 +429,11 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
                                    request.params["anchor_power"])
             neighbors.pop(index - 1)
         warm = mode == "warm" and previous is not None
-        coords = _reducer(request, warm_from=previous if warm else None, anchoring=anchoring).fit_transform(
-            hidden(index))
+        if _placed(request.method, mode, len(request.rows)):
+            coords = _sampled_then_placed(request, hidden(index), previous if warm else None)
+        else:
+            coords = _reducer(request, warm_from=previous if warm else None, anchoring=anchoring).fit_transform(
+                hidden(index))
         if mode in ("procrustes", "warm", "anchored") and previous is not None:
             coords = quality.procrustes(coords, previous)  # hold orientation and scale steady
         coords = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next frame starts from
@@ -423,18 +441,37 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
         yield index, coords, time.perf_counter() - began
 
 
-def _pooled_rows(request: _Request) -> np.ndarray:
-    """The rows joint PCA is fitted on: every selected row of every checkpoint, or (above
-    :data:`PCA_FIT_ROWS` in all) the same seeded sample of them from each, read straight from the
-    memory-mapped arrays, so no checkpoint is loaded whole before the first frame."""
+def _sampled_then_placed(request: _Request, X: np.ndarray, warm_from: np.ndarray | None) -> np.ndarray:
+    """One frame fitted on the seeded sample of :data:`FIT_SAMPLE` rows (warm from their previous positions),
+    the other rows placed into it by the reducer's ``transform``."""
+    fit = quality.sample_rows(len(X), seed=request.random_state, size=FIT_SAMPLE)
+    rest = np.setdiff1d(np.arange(len(X)), fit)
+    reducer = _reducer(request, warm_from=None if warm_from is None else warm_from[fit])
+    coords = np.empty((len(X), request.n_components), dtype=np.float32)
+    coords[fit] = reducer.fit_transform(X[fit])
+    coords[rest] = reducer.transform(X[rest])
+    return coords
+
+
+def _pooled_rows(request: _Request) -> tuple[np.ndarray, np.ndarray]:
+    """The rows joint PCA is fitted on, and each checkpoint's RMS radius: every selected row of every
+    checkpoint, or (above :data:`PCA_FIT_ROWS` in all) the same seeded sample of them from each, read
+    straight from the memory-mapped arrays, so no checkpoint is loaded whole before the first frame.
+
+    Each checkpoint's rows are divided by their RMS radius (measured on those rows), as motion fidelity
+    measures hidden motion: a layer whose activations grow must not look like every point moving outward
+    (raw, an untrained network's first checkpoint was a dot in the middle of the later ones' axes)."""
     total, n = len(request.checkpoints), len(request.rows)
     per_checkpoint = min(n, -(-PCA_FIT_ROWS // total))
     picked = request.rows if per_checkpoint == n else request.rows[quality.sample_rows(n, size=per_checkpoint)]
-    parts = []
+    parts, radii = [], []
     for checkpoint in request.checkpoints:
-        part = np.asarray(request.run.load(checkpoint, "hidden")[picked])
-        parts.append(check_data(part, f"hidden of checkpoint {checkpoint.name}"))
-    return np.concatenate(parts)
+        part = check_data(np.asarray(request.run.load(checkpoint, "hidden")[picked]),
+                          f"hidden of checkpoint {checkpoint.name}")
+        radius = np.float32(max(np.sqrt((part.astype(np.float64) ** 2).sum(axis=1).mean()), np.finfo(np.float32).tiny))
+        parts.append(part / radius)
+        radii.append(radius)
+    return np.concatenate(parts), np.asarray(radii, dtype=np.float32)
 
 
 def _budget_chain(request: _Request, hidden, *, start: int, progress=None):

@@ -3,6 +3,8 @@
 ``__init__`` stores its keyword arguments untouched; ``fit`` validates, learns ``embedding_`` (and,
 for PCA, ``components_``) and returns ``self``; the same ``random_state`` gives the same layout.
 ``init`` may be an array, which is how a checkpoint's layout starts from the previous one's.
+After ``fit``, t-SNE's and UMAP's ``transform(X)`` places new points into the fitted layout (openTSNE's and
+umap-learn's own ``transform``): how frames of big runs are made (:data:`hiddenrep.reduce.project.PLACE_ABOVE`).
 ``anchor`` (t-SNE and UMAP) holds each point to a given layout with its own weight, ``anchor_rounds``
 times during the optimisation (see :func:`pull_toward`): the small piece openTSNE and umap-learn lack
 for motion-faithful frames.
@@ -161,7 +163,15 @@ class TSNE:
             if hold and self.n_iter % hold["callbacks_every_iters"]:  # the frame always ends on a pull
                 embedding[:] = pull_toward(embedding, anchor, weights)
         self.embedding_ = np.asarray(embedding, dtype=np.float32)
+        self._fitted = embedding
         return self
+
+    def transform(self, X) -> np.ndarray:
+        """New points placed into the fitted layout, which stays as it is (openTSNE's ``transform``: each
+        point starts at the median of its nearest fitted points and is optimised against them)."""
+        if not hasattr(self, "_fitted"):
+            raise ValueError("transform needs a fitted TSNE: call fit first.")
+        return np.asarray(self._fitted.transform(check_data(X)), dtype=np.float32)
 
     def fit_transform(self, X, y=None) -> np.ndarray:
         return self.fit(X).embedding_
@@ -224,9 +234,21 @@ class UMAP:
             warnings.filterwarnings("ignore", message=".*knn_search_index")  # only transform() would need it
             embedding = reducer.fit_transform(X)
         embedding = np.asarray(embedding if rotation is None else embedding @ rotation.T, dtype=np.float32)
+        self._fitted = reducer, rotation
         # Small data (< 4096 points) takes umap's exact path, which keeps no kNN to reuse (and is cheap).
         found = getattr(reducer, "_knn_indices", None), getattr(reducer, "_knn_dists", None)
         return embedding, (*found, None) if found[0] is not None else None
+
+    def transform(self, X) -> np.ndarray:
+        """New points placed into the fitted layout, which stays as it is (umap-learn's ``transform``; after an
+        anchored fit, into its last round's layout before the last pull)."""
+        if not hasattr(self, "_fitted"):
+            raise ValueError("transform needs a fitted UMAP: call fit first.")
+        reducer, rotation = self._fitted
+        with UMAP_LOCK, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="n_jobs value")
+            placed = reducer.transform(check_data(X))
+        return np.asarray(placed if rotation is None else placed @ rotation.T, dtype=np.float32)
 
     def fit_transform(self, X, y=None) -> np.ndarray:
         return self.fit(X).embedding_

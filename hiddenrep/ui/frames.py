@@ -20,6 +20,7 @@ from ..store import Run
 from . import state
 from .data import store, wait_for_frames
 from .jobs import Task, projection_task
+from .widgets import task_progress, wait_for_task
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,22 @@ def _measuring() -> set:
 
 def _measure_key(run: Run, frames: Frames, method: str, mode: str) -> tuple:
     return run.identity, method, mode, frames.checkpoints
+
+
+def checkpoints_to_animate(run: Run, checkpoints: tuple[str, ...], method: str, mode: str, slot) -> tuple[str, ...]:
+    """The checkpoints Animate draws: all of them once their projection (metrics included) is done. While a
+    training run's new checkpoint is projected, the last complete set this session drew, with the new
+    projection's progress in ``slot`` (see the module docstring); before any, its progress, and the page stops."""
+    task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
+    drawn = st.session_state.setdefault(state.DRAWN_FRAMES, {})
+    where = ("animate", run.identity, method, mode)
+    label = f"Projecting {len(checkpoints)} checkpoints with {method.upper()}"
+    if task.done and task.error is None:
+        drawn[where] = checkpoints
+    elif not task.done and where in drawn:
+        with slot:
+            task_progress(task, label)  # reruns the page when it is done
+        return drawn[where]
+    else:
+        wait_for_task(task, label, f"The {method.upper()} projection", slot)
+    return checkpoints

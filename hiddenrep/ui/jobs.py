@@ -30,6 +30,7 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -301,14 +302,43 @@ def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tup
     return shared_task(("neighborhood", *_run_key(runs_dir, run_id), checkpoints), work)
 
 
+# Page runs in progress. The neighbour index of a 100k-point run takes ~45 s of both cores per checkpoint, for
+# minutes after the run is opened; a click's rerun that shares the cores (and the GIL) with it took 2x as
+# long (bench/scale.py). So the build waits between its blocks of rows while any page runs.
+_PAGES_RUNNING = 0
+_PAGES = threading.Condition()
+GIVE_WAY_AT_MOST = 10.0  # seconds the build waits at one block: pages that never stop running cannot stall it
+
+
+@contextmanager
+def page_running():
+    """Around a page run (the router wraps every rerun in it): background index building gives way meanwhile."""
+    global _PAGES_RUNNING
+    with _PAGES:
+        _PAGES_RUNNING += 1
+    try:
+        yield
+    finally:
+        with _PAGES:
+            _PAGES_RUNNING -= 1
+            _PAGES.notify_all()
+
+
+def give_way() -> None:
+    """Wait until no page is running (at most :data:`GIVE_WAY_AT_MOST` seconds)."""
+    with _PAGES:
+        _PAGES.wait_for(lambda: _PAGES_RUNNING == 0, timeout=GIVE_WAY_AT_MOST)
+
+
 def neighbor_index_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...]) -> Task:
     """The stored neighbour index of each of ``checkpoints``, newest first, in the background (a click's
-    table reads it; :func:`hiddenrep.analysis.neighbors.stored_neighbors`)."""
+    table reads it; :func:`hiddenrep.analysis.neighbors.stored_neighbors`), giving way to page runs."""
 
     def work(report):
         from ..analysis.neighbors import build_neighbor_index
 
-        return build_neighbor_index(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report)
+        return build_neighbor_index(RunStore(runs_dir).open(run_id), list(checkpoints), progress=report,
+                                    pause=give_way)
 
     return shared_task(("neighbor_index", *_run_key(runs_dir, run_id), checkpoints), work, _INDEX_WORKER)
 

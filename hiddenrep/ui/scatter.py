@@ -153,11 +153,11 @@ def component_args(payload: Payload) -> dict:
 
 
 def epoch_scatter_view(spec: Payload, spec_key: str, *, focus: str | None = None, key: str = "epoch_scatter",
-                       interval_ms: int = 600) -> dict | None:
+                       interval_ms: int = 600, hint: str = "click a point for its neighbours") -> dict | None:
     """Draw ``spec``; returns ``{"example_id", "frame", "clicked_at"}`` of the last clicked point, or None.
 
     The browser keeps its view (and the checkpoint on screen) while ``spec_key`` stays the same;
-    ``focus`` only moves the highlight ring.
+    ``focus`` only moves the highlight ring. ``hint``: what a click does, beside the controls.
     """
     return _component(**component_args(spec), spec_key=spec_key, focus=focus or "", interval_ms=interval_ms,
-                      key=key, default=None)
+                      hint=hint, key=key, default=None)
