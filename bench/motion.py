@@ -9,8 +9,9 @@ projection-noise floor (independent layouts of that checkpoint with seeds 0 and 
 with one seed moves nothing there, so it shows nan). The mover AUROC column comes from the
 synthetic ground-truth control (10 % known movers, the rest fixed up to a random rotation + rescale of
 the hidden basis per checkpoint; the same for every run): how well on-screen displacement finds the movers.
-Finally a "target met / missed by" line per target for the motion-faithful mode (``budget``: each point
-moves on screen at most as far as the model moved it, :mod:`hiddenrep.reduce.budget`) of t-SNE and UMAP,
+Finally a "target met / missed by" line per target for the motion-faithful mode (``budget``: backwards from
+the last checkpoint's layout, each point moves on screen at most a budget that grows with how far the
+model moved it, :mod:`hiddenrep.reduce.budget`) of t-SNE and UMAP,
 the candidate for their stable default. ``anchored`` is left out of the table (last session's rows:
 README; on the default run its UMAP took ~5x warm's time), ask for it with --modes.
 

@@ -82,7 +82,9 @@ def shoot(runs_dir: Path, out: Path) -> list[Path]:
         try:
             scatter_frame(page, timeout=300)
             page.get_by_text("Projecting").wait_for(state="detached", timeout=300_000)  # every checkpoint drawn
-            frame = scatter_frame(page, timeout=60)
+            # and every frame's quality measured (the title's second line; the Frame quality tab's chart)
+            frame = scatter_frame(page, timeout=600,
+                                  until="JSON.stringify(window.hiddenrepView.signal('titles')).includes('trustworthiness')")
         except TimeoutError:
             save("explore-not-drawn")
             raise

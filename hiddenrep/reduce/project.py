@@ -37,14 +37,15 @@ MODES = {
 DEFAULT_MODES = {method: modes[0] for method, modes in MODES.items()}
 # Every parameter a method takes, with its default; ``warm_*`` apply to frames after the first in warm and
 # anchored mode, ``anchor_*`` in anchored mode only (see :func:`_anchoring`), ``budget_*`` in budget mode
-# (see :mod:`.budget`; its frames after the first take ``warm_iter`` / ``warm_epochs`` steps).
+# (see :mod:`.budget`; its frames before the last take ``warm_iter`` / ``warm_epochs`` steps).
 PARAMS = {
     "pca": {},
     "tsne": {"perplexity": 30.0, "early_exaggeration_iter": 250, "n_iter": 500,
-             "warm_iter": 150, "warm_shrink": 0.5, "anchor_power": 1.0, "anchor_rounds": 15, "budget_scale": 0.6},
+             "warm_iter": 150, "warm_shrink": 0.5, "anchor_power": 1.0, "anchor_rounds": 15, "budget_scale": 0.3,
+             "budget_power": 3.0},
     "umap": {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": None, "warm_epochs": 30, "warm_learning_rate": 0.1,
              "alignment_regularisation": 0.01, "alignment_window_size": 3, "anchor_power": 1.0, "anchor_rounds": 3,
-             "budget_scale": 0.6, "budget_learning_rate": 1.0},
+             "budget_scale": 0.4, "budget_power": 3.0, "budget_learning_rate": 1.0},
 }
 METRIC_COLUMNS = (*quality.COLUMNS, "seconds")
 _LIBRARIES = {"pca": ("numpy",), "tsne": ("numpy", "openTSNE"), "umap": ("numpy", "umap-learn", "pynndescent")}
@@ -276,13 +277,14 @@ def _compute(request: _Request, progress, on_frame, metrics: bool) -> Projection
     hidden = _HiddenLoader(request)
     if len(frames) < total:
         for index, coords, seconds in _layouts(request, hidden, start=len(frames),
-                                               previous=frames[-1][0] if frames else None):
+                                               previous=frames[-1][0] if frames else None, progress=progress):
             values = np.full(len(METRIC_COLUMNS), np.nan)
             values[-1] = seconds
             frames.append((coords, values))
             if request.cache is not None:
                 request.cache.write(index, coords, values)
-            _notify(request, frames, progress, on_frame)
+            # budget mode's chain has reported its progress while it ran (its frames arrive all at once)
+            _notify(request, frames, None if request.mode == "budget" else progress, on_frame)
     if metrics and _measure(request, hidden, frames) and on_frame is not None:
         on_frame(_projection(request, frames))
     return _projection(request, frames)
@@ -324,7 +326,8 @@ def _notify(request, frames, progress, on_frame) -> None:
 
 
 class _HiddenLoader:
-    """The selected rows of one checkpoint's hidden array as float32, the last two kept in memory."""
+    """The selected rows of one checkpoint's hidden array as float32; the neighbours of the latest one
+    asked for stay in memory (forwards or, in budget mode, backwards)."""
 
     def __init__(self, request: _Request):
         self.request = request
@@ -337,7 +340,7 @@ class _HiddenLoader:
             rows = self.request.rows
             every = len(rows) == len(hidden) and np.array_equal(rows, np.arange(len(rows)))  # all, in order
             values = check_data(np.asarray(hidden if every else hidden[rows]), f"hidden of checkpoint {checkpoint.name}")
-            self.kept = {i: v for i, v in self.kept.items() if i >= index - 1}
+            self.kept = {i: v for i, v in self.kept.items() if abs(i - index) <= 1}  # either direction
             self.kept[index] = values
         return self.kept[index]
 
@@ -388,7 +391,7 @@ def _reducer(request: _Request, *, warm_from: np.ndarray | None = None, anchorin
                 learning_rate=p["warm_learning_rate"], init=warm_from, random_state=seed)
 
 
-def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | None):
+def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | None, progress=None):
     """Yield (frame index, float32 coords, seconds) from frame ``start`` on, each in the shared frame."""
     total, mode = len(request.checkpoints), request.mode
     if mode == "joint-pca":
@@ -411,6 +414,9 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
         for index, coords in enumerate(layouts):
             yield index, coords, share
         return
+    if mode == "budget":
+        yield from _budget_chain(request, hidden, start=start, progress=progress)
+        return
     everyone = np.arange(len(request.rows))
     neighbors = {}  # anchored mode: hidden neighbours of every point, by frame (the current one kept for the next)
     for index in range(start, total):
@@ -424,9 +430,7 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
                                    request.params["anchor_power"])
             neighbors.pop(index - 1)
         warm = mode == "warm" and previous is not None
-        if mode == "budget" and previous is not None:
-            coords = _budgeted(request, hidden(index - 1), hidden(index), previous.astype(np.float64))
-        elif _placed(request.method, mode, len(request.rows)):
+        if _placed(request.method, mode, len(request.rows)):
             coords = _sampled_then_placed(request, hidden(index), previous if warm else None)
         else:
             coords = _reducer(request, warm_from=previous if warm else None, anchoring=anchoring).fit_transform(
@@ -471,10 +475,32 @@ def _pooled_rows(request: _Request) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(parts), np.asarray(radii, dtype=np.float32)
 
 
+def _budget_chain(request: _Request, hidden, *, start: int, progress=None):
+    """Budget mode's frames from ``start`` on. The chain runs backwards from the last checkpoint (an
+    ordinary layout; :mod:`.budget` says why), so every frame is computed before the first is yielded;
+    ``progress(done, total)`` follows the chain meanwhile. Frames before ``start`` (cached) came from
+    the same deterministic chain."""
+    total = len(request.checkpoints)
+    frames, seconds = {}, {}
+    for index in range(total - 1, start - 1, -1):
+        began = time.perf_counter()
+        if index == total - 1:
+            coords = _reducer(request).fit_transform(hidden(index))
+        else:
+            coords = _budgeted(request, hidden(index + 1), hidden(index), frames[index + 1].astype(np.float64))
+        frames[index] = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next step starts from
+        seconds[index] = time.perf_counter() - began
+        if progress is not None:
+            progress(start + total - index, total)  # the cached frames before ``start`` count as done
+    for index in range(start, total):
+        yield index, frames[index], seconds[index]
+
+
 def _budgeted(request: _Request, before: np.ndarray, after: np.ndarray, previous: np.ndarray) -> np.ndarray:
-    """Budget mode's frame: warm from ``previous``, each point's move capped by how far the model moved it."""
+    """One budget-mode frame of ``after``: from ``previous`` (the layout of ``before``), each point's move
+    capped by how far the model moved it."""
     p, seed = request.params, request.random_state
-    allowed = budget.budgets(before, after, previous, p["budget_scale"])
+    allowed = budget.budgets(before, after, previous, p["budget_scale"], p["budget_power"])
     if request.method == "tsne":
         return budget.tsne_layout(after, previous, allowed, perplexity=p["perplexity"], n_iter=p["warm_iter"],
                                   random_state=seed)
