@@ -37,15 +37,21 @@ def _chart(at):
     return json.loads(component.proto.json_args)
 
 
-def test_a_new_checkpoint_keeps_the_chart_on_the_page_until_its_frames_are_ready(tmp_path, monkeypatch):
+def _opened(tmp_path, monkeypatch, page: str, drawn: str):
+    """``page`` open on the growing run with its two checkpoints drawn (``drawn`` is on the page), then a third
+    checkpoint recorded: (the page, its chart's arguments before, the run's writer)."""
     monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
     writer, add = _growing_run(tmp_path)
-    at = open_page("explore.py", "growing")
-    settle(at, lambda a: "2 of 2 checkpoints" in texts(a))
+    at = open_page(page, "growing")
+    settle(at, lambda a: drawn in texts(a))
     before = _chart(at)
-
-    # The run records a third checkpoint; joint PCA refits over all three and has no frame ready yet.
     add(2)
+    return at, before, writer
+
+
+def test_a_new_checkpoint_keeps_the_chart_on_the_page_until_its_frames_are_ready(tmp_path, monkeypatch):
+    # The run records a third checkpoint; joint PCA refits over all three and has no frame ready yet.
+    at, before, writer = _opened(tmp_path, monkeypatch, "explore.py", "2 of 2 checkpoints")
     real_wait = frames_module.wait_for_frames
     monkeypatch.setattr(frames_module, "wait_for_frames", lambda task, total, seconds=0: 0)
     at.run()
@@ -66,13 +72,7 @@ def test_animate_keeps_its_chart_while_a_new_checkpoint_is_projected(tmp_path, m
 
     from hiddenrep.ui.jobs import Task
 
-    monkeypatch.setenv("HIDDENREP_RUNS", str(tmp_path))
-    writer, add = _growing_run(tmp_path)
-    at = open_page("animate.py", "growing")
-    settle(at, lambda a: "2 checkpoints in one PCA" in texts(a))
-    before = _chart(at)
-
-    add(2)
+    at, before, writer = _opened(tmp_path, monkeypatch, "animate.py", "2 checkpoints in one PCA")
     real_task = frames_module.projection_task
     monkeypatch.setattr(frames_module, "projection_task", lambda root, run_id, checkpoints, **options: (
         Task(("never done",), Future()) if len(checkpoints) == 3 else real_task(root, run_id, checkpoints, **options)))
