@@ -460,8 +460,7 @@ def _pooled_rows(request: _Request) -> tuple[np.ndarray, np.ndarray]:
     straight from the memory-mapped arrays, so no checkpoint is loaded whole before the first frame.
 
     Each checkpoint's rows are divided by their RMS radius (measured on those rows), as motion fidelity
-    measures hidden motion: a layer whose activations grow must not look like every point moving outward
-    (raw, an untrained network's first checkpoint was a dot in the middle of the later ones' axes)."""
+    measures hidden motion: a layer whose activations grow must not look like every point moving outward."""
     total, n = len(request.checkpoints), len(request.rows)
     per_checkpoint = min(n, -(-PCA_FIT_ROWS // total))
     picked = request.rows if per_checkpoint == n else request.rows[quality.sample_rows(n, size=per_checkpoint)]
