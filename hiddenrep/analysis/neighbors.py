@@ -1,9 +1,10 @@
 """Nearest neighbours in the hidden space, and how a point's neighbourhood changes between checkpoints.
 
 The second half of this module is the stored neighbour index: each checkpoint's exact nearest
-neighbours, computed once and kept on disk, which is what a click reads. A click on a point in Explore asks for its neighbours at the checkpoint on screen and the one before
-(who joined, who left). Computing them means a distance to every point of both checkpoints: ~0.2 s
-each at 100k points on this machine, more under load, on every click. The index holds every point's
+neighbours, computed once and kept on disk, which is what a click reads. A click on a point in Explore
+asks for its neighbours at the checkpoint on screen and the one before (who joined, who left).
+Computing them means a distance to every point of both checkpoints: ~0.2 s each at 100k points on this
+machine, more under load, on every click. The index holds every point's
 :data:`INDEX_K` nearest other points per checkpoint (int32 indices + float32 distances, nearest first, ties
 by index), so a click reads two rows. It is built in the background (the app starts it after the
 first picture) and kept beside the projections, under ``<run>/neighbors/``, keyed by the run's
@@ -289,8 +290,7 @@ def build_checkpoint_index(run, checkpoint, metric: str = "cosine", pause=None) 
     indices, distances = exact_neighbors(_validate(hidden, k, metric), k, metric, pause=pause)
     key_path, indices_path, distances_path = _paths(run, checkpoint, metric)
     for path, array in ((indices_path, indices), (distances_path, distances)):
-        buffer = _npy_bytes(array)
-        atomic_write_bytes(path, buffer)
+        atomic_write_bytes(path, _npy_bytes(array))
     atomic_write_json(key_path, key)  # last: its presence says the arrays beside it are complete
     return indices, distances
 

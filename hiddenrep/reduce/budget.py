@@ -35,7 +35,7 @@ import warnings
 
 import numpy as np
 
-from .metrics import procrustes
+from .metrics import procrustes, rms_radius, spread
 
 
 def hidden_steps(before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -45,14 +45,8 @@ def hidden_steps(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     if before.shape != after.shape:
         raise ValueError(f"before has shape {before.shape} and after {after.shape}; compare the same examples "
                          "at two checkpoints.")
-    before = before / max(np.sqrt((before**2).sum(axis=1).mean()), np.finfo(float).tiny)
+    before = before / rms_radius(before)
     return np.linalg.norm(procrustes(after, before) - before, axis=1)
-
-
-def spread(layout: np.ndarray) -> float:
-    """RMS distance of the points from the layout's centre."""
-    centred = layout - layout.mean(axis=0)
-    return float(np.sqrt((centred**2).sum(axis=1).mean()))
 
 
 def budgets(before: np.ndarray, after: np.ndarray, previous: np.ndarray, scale: float,

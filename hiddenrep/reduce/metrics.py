@@ -67,10 +67,20 @@ def hidden_change(before: np.ndarray, after: np.ndarray, k: int = K, rows: np.nd
     return 1.0 - overlap(neighbor_sets(before, rows, k), neighbor_sets(after, rows, k))
 
 
+def rms_radius(points: np.ndarray) -> float:
+    """sqrt(mean ||x||²) of the rows (1.0 when every row is zero, so dividing by it is always safe)."""
+    radius = float(np.sqrt((np.asarray(points, dtype=np.float64) ** 2).sum(axis=1).mean()))
+    return radius if radius > 0 else 1.0
+
+
+def spread(layout: np.ndarray) -> float:
+    """RMS distance of the points from the layout's centre (1.0 for a layout of one place)."""
+    return rms_radius(layout - layout.mean(axis=0))
+
+
 def _standardise(layout: np.ndarray) -> np.ndarray:
     centred = layout - layout.mean(axis=0)
-    spread = np.sqrt((centred**2).sum(axis=1).mean())
-    return centred / (spread if spread > 0 else 1.0)
+    return centred / rms_radius(centred)
 
 
 def procrustes(moving: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -107,8 +117,7 @@ def hidden_motion(before: np.ndarray, after: np.ndarray) -> np.ndarray:
 
 
 def _rms_scaled(points: np.ndarray) -> np.ndarray:
-    radius = np.sqrt((points**2).sum(axis=1).mean())
-    return points / (radius if radius > 0 else 1.0)
+    return points / rms_radius(points)
 
 
 def screen_motion(before: np.ndarray, after: np.ndarray) -> np.ndarray:

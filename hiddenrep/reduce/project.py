@@ -468,7 +468,7 @@ def _pooled_rows(request: _Request) -> tuple[np.ndarray, np.ndarray]:
     for checkpoint in request.checkpoints:
         part = check_data(np.asarray(request.run.load(checkpoint, "hidden")[picked]),
                           f"hidden of checkpoint {checkpoint.name}")
-        radius = np.float32(max(np.sqrt((part.astype(np.float64) ** 2).sum(axis=1).mean()), np.finfo(np.float32).tiny))
+        radius = np.float32(quality.rms_radius(part))
         parts.append(part / radius)
         radii.append(radius)
     return np.concatenate(parts), np.asarray(radii, dtype=np.float32)

@@ -110,13 +110,6 @@ def _neighbors(identity: str, run_id: str, checkpoint: str, example_id: str, k: 
     return neighbor_table(open_run(run_id), checkpoint, example_id, k=k, include_self=include_self)
 
 
-def frames_ready(run_id: str, checkpoints: tuple[str, ...], method: str, mode: str) -> int:
-    """How many frames of this projection are on disk already (it is computed in the background)."""
-    from ..reduce import cached_frames
-
-    return len(cached_frames(open_run(run_id), method=method, mode=mode, checkpoints=list(checkpoints)).checkpoints)
-
-
 # Image tooltips ride in the chart's data as PNG data URLs (~0.3 KB and ~0.3 ms each): fine for mnist's 10k,
 # but 70,000 of fashion-mnist add ~25 MB and ~20 s to the first picture; above this the tooltip names the
 # example and its label, and the neighbour table still shows the images.

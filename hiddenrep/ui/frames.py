@@ -49,7 +49,7 @@ def frames_to_draw(run: Run, checkpoints: tuple[str, ...], method: str, mode: st
     one this session drew of the same run, method and mode (see the module docstring)."""
     task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode, metrics=False)
     ready = wait_for_frames(task, len(checkpoints))
-    drawn = st.session_state.setdefault(state.DRAWN_FRAMES, {})
+    drawn = _drawn()
     where = (run.identity, method, mode)
     if ready == len(checkpoints):
         drawn[where] = checkpoints
@@ -76,6 +76,10 @@ def measure_after_drawing(run: Run, frames: Frames, method: str, mode: str) -> T
     return projection_task(store().root, run.id, frames.checkpoints, method=method, mode=mode)
 
 
+def _drawn() -> dict:
+    return st.session_state.setdefault(state.DRAWN_FRAMES, {})  # where → the last complete checkpoints drawn
+
+
 def _measuring() -> set:
     return st.session_state.setdefault(state.MEASURING, set())  # the metric tasks this session has started
 
@@ -89,7 +93,7 @@ def checkpoints_to_animate(run: Run, checkpoints: tuple[str, ...], method: str, 
     training run's new checkpoint is projected, the last complete set this session drew, with the new
     projection's progress in ``slot`` (see the module docstring); before any, its progress, and the page stops."""
     task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode)
-    drawn = st.session_state.setdefault(state.DRAWN_FRAMES, {})
+    drawn = _drawn()
     where = ("animate", run.identity, method, mode)
     label = f"Projecting {len(checkpoints)} checkpoints with {method.upper()}"
     if task.done and task.error is None:
