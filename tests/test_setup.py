@@ -70,4 +70,5 @@ def test_streamlit_config_is_offline_and_minimal():
     assert config["browser"]["gatherUsageStats"] is False
     assert config["client"]["toolbarMode"] == "minimal"  # no Deploy button
     assert config["server"]["showEmailPrompt"] is False
+    assert config["server"]["address"] == "127.0.0.1"  # a wildcard address makes Streamlit look up its external IP
     assert config["runner"]["postScriptGC"] is False  # a full collection per rerun slowed a 100k click 0.1-2 s
