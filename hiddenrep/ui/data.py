@@ -110,6 +110,15 @@ def _neighbors(identity: str, run_id: str, checkpoint: str, example_id: str, k: 
     return neighbor_table(open_run(run_id), checkpoint, example_id, k=k, include_self=include_self)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def frame_quality_spec(metrics: pd.DataFrame) -> dict:
+    """The Frame quality chart (:func:`hiddenrep.viz.frame_quality`) as its Vega-Lite dict, built once per
+    projection's metrics: Altair's build and schema check cost ~0.15 s at every rerun, a click's included."""
+    from ..viz import frame_quality
+
+    return frame_quality(metrics).to_dict()
+
+
 # Image tooltips ride in the chart's data as PNG data URLs (~0.3 KB and ~0.3 ms each): fine for mnist's 10k,
 # but 70,000 of fashion-mnist add ~25 MB and ~20 s to the first picture; above this the tooltip names the
 # example and its label, and the neighbour table still shows the images.
