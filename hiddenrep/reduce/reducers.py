@@ -18,13 +18,12 @@ import os
 import sys
 import threading
 import warnings
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
 from ..checks import check_vectors
-from ..store import cache_dir
+from ..store import cache_dir, package_version
 from .metrics import procrustes
 
 # umap-learn and numba are not safe to call from two threads at once (numba's workqueue layer aborts).
@@ -296,7 +295,7 @@ def _seed(random_state) -> int:
 def numba_cache_dir() -> Path:
     """Where compiled umap/pynndescent code is kept; one folder per version set, so upgrades never mix."""
     names = ("numba", "umap-learn", "pynndescent")
-    tag = "-".join(f"{name}{version(name)}" for name in names)
+    tag = "-".join(f"{name}{package_version(name)}" for name in names)
     return cache_dir() / "numba" / tag
 
 
