@@ -42,7 +42,7 @@ PARAMS = {
     "pca": {},
     "tsne": {"perplexity": 30.0, "early_exaggeration_iter": 250, "n_iter": 500,
              "warm_iter": 150, "warm_shrink": 0.5, "anchor_power": 1.0, "anchor_rounds": 15, "budget_scale": 0.3,
-             "budget_power": 5.0, "budget_floor": 0.62, "budget_iter": 100, "budget_exaggeration_iter": 100,
+             "budget_power": 5.0, "budget_floor": 0.62, "budget_iter": 100, "budget_exaggeration_iter": 250,
              "budget_exaggeration": 4.0},
     "umap": {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": None, "warm_epochs": 30, "warm_learning_rate": 0.1,
              "alignment_regularisation": 0.01, "alignment_window_size": 3, "anchor_power": 1.0, "anchor_rounds": 3,
