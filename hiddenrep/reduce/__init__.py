@@ -12,8 +12,8 @@ One entry point::
 Modes (``MODES[method]``, default first): ``warm`` (each checkpoint starts from the previous layout
 with a short schedule), ``budget`` (t-SNE/UMAP: backwards from the last checkpoint's layout, each frame
 starting from the next one, and after every optimiser step each point is cut back to a budget that
-grows with how far the model moved it, :mod:`.budget`: a point moves on screen when, and as much as,
-the model moved it), ``anchored`` (warm, each point held to its previous position
+grows with how far the model moved it, scaled per transition to keep its motion fidelity at a floor,
+:mod:`.budget`: a point moves on screen when, and as much as, the model moved it), ``anchored`` (warm, each point held to its previous position
 with a weight that falls as its hidden neighbourhood changes), ``independent`` (each checkpoint alone;
 for comparison), ``procrustes`` (independent, then rotated/reflected/scaled onto the previous frame),
 ``aligned`` (umap-learn's AlignedUMAP) and ``joint-pca`` (one PCA basis fitted on all checkpoints). README "Projections"
