@@ -61,6 +61,7 @@ PCA_FIT_ROWS = 200_000
 # --methods prints both). The threshold, twice the sample, is a judgement: below it placing saves little.
 PLACE_ABOVE = 20_000
 FIT_SAMPLE = 10_000
+PLACE_NEIGHBORS = 10
 PLACED_MODES = ("warm", "procrustes", "independent")
 _KEY_LOCKS: dict[str, threading.Lock] = {}
 _KEY_LOCKS_GUARD = threading.Lock()
@@ -168,7 +169,7 @@ def _request(run, method, mode, checkpoints, examples, n_components, random_stat
         "n_components": int(n_components), "random_state": int(random_state), "params": resolved,
         "metrics": {"k": quality.K, "sample": quality.SAMPLE},
         **({"pca_fit_rows": PCA_FIT_ROWS, "scale": "rms radius"} if mode == "joint-pca" else {}),
-        **({"fit_sample": FIT_SAMPLE} if _placed(method, mode, len(rows)) else {}),
+        **({"fit_sample": FIT_SAMPLE, "place_neighbors": PLACE_NEIGHBORS} if _placed(method, mode, len(rows)) else {}),
         "libraries": {name: version(name) for name in (*_LIBRARIES[method], "scikit-learn")},
     }
     return _Request(run, method, mode, chosen, rows, int(n_components), int(random_state), resolved,
@@ -443,15 +444,32 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
 
 
 def _sampled_then_placed(request: _Request, X: np.ndarray, warm_from: np.ndarray | None) -> np.ndarray:
-    """One frame fitted on the seeded sample of :data:`FIT_SAMPLE` rows (warm from their previous positions),
-    the other rows placed into it by the reducer's ``transform``."""
+    """One frame fitted on the seeded sample of :data:`FIT_SAMPLE` rows (warm from their previous positions;
+    their neighbours searched exactly, :func:`~hiddenrep.reduce.reducers.exact_neighbors` says why), the other
+    rows placed among their nearest fitted rows (:func:`_beside_neighbours`)."""
     fit = quality.sample_rows(len(X), seed=request.random_state, size=FIT_SAMPLE)
     rest = np.setdiff1d(np.arange(len(X)), fit)
     reducer = _reducer(request, warm_from=None if warm_from is None else warm_from[fit])
+    reducer.exact_knn = True
     coords = np.empty((len(X), request.n_components), dtype=np.float32)
     coords[fit] = reducer.fit_transform(X[fit])
-    coords[rest] = reducer.transform(X[rest])
+    coords[rest] = _beside_neighbours(X[fit], coords[fit], X[rest])
     return coords
+
+
+def _beside_neighbours(fitted: np.ndarray, layout: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Each row of ``X`` at the weighted mean of the layout positions of its :data:`PLACE_NEIGHBORS` nearest ``fitted`` rows
+    (hidden space, exact, euclidean): what umap-learn's ``transform`` starts from, done in one batched
+    search instead of its Python loop over rows, and kept without optimising further (bench/scale.py
+    compares it with the reducers' own ``transform``). Weights exp(-(d - d_nearest) / s), s the row's mean
+    of d - d_nearest: the nearest fitted rows count most, on any scale of the hidden space."""
+    from sklearn.neighbors import NearestNeighbors
+
+    distances, nearest = NearestNeighbors(n_neighbors=PLACE_NEIGHBORS, algorithm="brute").fit(fitted).kneighbors(X)
+    excess = distances - distances[:, :1]
+    weights = np.exp(-excess / np.maximum(excess.mean(axis=1, keepdims=True), np.finfo(np.float32).tiny))
+    weights /= weights.sum(axis=1, keepdims=True)
+    return np.einsum("rk,rkc->rc", weights, layout[nearest]).astype(np.float32)
 
 
 def _pooled_rows(request: _Request) -> tuple[np.ndarray, np.ndarray]:
