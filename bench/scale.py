@@ -27,7 +27,7 @@ table read from the index against computed directly, and with ``--methods`` t-SN
 default (a fit from scratch for the last checkpoint but one, a warm one for the last): seconds per frame,
 trustworthiness, motion fidelity; above ``hiddenrep.reduce.project.PLACE_ABOVE`` rows the app's "sample +
 neighbours" (a seeded sample fitted, every other row placed beside its nearest fitted rows) beside the same
-sample placed by the reducer's own transform and beside half the sample; every row fitted up to ``--full-up-to``.
+sample placed by the reducer's own transform and beside twice the sample; every row fitted up to ``--full-up-to``.
 
 A row that misses its time limit prints ">limit". Shared 2-core machine: read the ratios.
 Run: .venv/bin/python bench/scale.py [--sizes 10000,50000,100000] [--renderers vega,pixels,webgl|none] [--limit 150]
@@ -209,7 +209,7 @@ def method_rows(run, method: str, checkpoints: list[str], full_up_to: float = fl
     then a warm one): seconds per frame, trustworthiness of each, motion fidelity of the step between them
     (hiddenrep/reduce/metrics.py, on its 2,000-point sample). Above ``PLACE_ABOVE`` rows, side by side: the
     app's choice (a sample fitted, the rest placed beside their nearest fitted rows), the same with the
-    reducer's own ``transform`` placing them, and half the sample; every row fitted up to ``full_up_to`` rows
+    reducer's own ``transform`` placing them, and twice the sample; every row fitted up to ``full_up_to`` rows
     (a full t-SNE of 100k rows takes many minutes)."""
     n = len(run.examples())
     sample = project_module.FIT_SAMPLE
@@ -217,7 +217,7 @@ def method_rows(run, method: str, checkpoints: list[str], full_up_to: float = fl
     if project_module._placed(method, DEFAULT_MODES[method], n):
         variants[:0] = [(f"sample {sample // 1000}k + neighbours", {}),
                         (f"sample {sample // 1000}k + transform", {"_sampled_then_placed": by_transform}),
-                        (f"sample {sample // 2000}k + neighbours", {"FIT_SAMPLE": sample // 2})]
+                        (f"sample {2 * sample // 1000}k + neighbours", {"FIT_SAMPLE": 2 * sample})]
     for name, changes in variants:
         chosen = {attribute: getattr(project_module, attribute) for attribute in changes}
         try:
