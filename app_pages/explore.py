@@ -6,7 +6,7 @@ from hiddenrep.analysis import color_options
 from hiddenrep.ui.frames import frames_to_draw, measure_after_drawing, metrics_state
 from hiddenrep.ui.jobs import label_issues_task, neighbor_index_task
 from hiddenrep.ui import state
-from hiddenrep.ui.data import images_of, neighbors, open_run, scatter_spec, store
+from hiddenrep.ui.data import frame_quality_spec, images_of, neighbors, open_run, scatter_spec, store
 from hiddenrep.ui.links import open_at_linked_frame
 from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.tables import neighbour_html, suspects_table
@@ -14,7 +14,6 @@ from hiddenrep.ui.transfer import run_downloads, table_download
 from hiddenrep.ui.widgets import (FADE_HELP, FADE_LABEL, job_panel, no_runs_help, projection_controls,
                                   remember_pick, rerun_when_done, running_notice, session_jobs, take_click, task_failed,
                                   task_progress, wait_for_colours, wait_for_first_run)
-from hiddenrep.viz import frame_quality
 
 st.title("Explore a run")
 # Transient notices (jobs, progress) live in these fixed slots so the chart below keeps its place in
@@ -94,7 +93,7 @@ with quality_tab:
                "the neighbourhoods are (trustworthiness, kNN kept), how steady the frame is (jitter), and how "
                "much the hidden space itself moved (hidden change).")
     if metrics_in:
-        st.altair_chart(frame_quality(view["metrics"]), width="content")
+        st.vega_lite_chart(frame_quality_spec(view["metrics"]), width="content")
     elif measured is None:
         st.info("Frame quality is measured once every checkpoint is projected.")
     elif not measured.done:

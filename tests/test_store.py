@@ -107,3 +107,28 @@ def test_arrays_are_loaded_without_pickle(tmp_path):
     with pytest.raises(ValueError, match="allow_pickle"):
         run.load(0, "hidden", mmap=False)
     assert os.path.exists(run.path / "examples.parquet")
+
+
+def test_package_version_survives_sys_path_edits_from_another_thread():
+    """Streamlit's script thread inserts and removes a sys.path entry at every rerun; a version lookup
+    (a projection's cache key) running meanwhile in another thread once reported numpy as missing."""
+    import sys
+    import threading
+
+    from hiddenrep.store import package_version
+
+    stop = threading.Event()
+
+    def edit_sys_path():
+        while not stop.is_set():
+            sys.path.insert(0, "/nonexistent-hiddenrep-test")
+            sys.path.remove("/nonexistent-hiddenrep-test")
+
+    editor = threading.Thread(target=edit_sys_path)
+    editor.start()
+    try:
+        found = [package_version.__wrapped__("numpy") for _ in range(300)]  # uncached: every call searches
+    finally:
+        stop.set()
+        editor.join()
+    assert set(found) == {np.__version__}

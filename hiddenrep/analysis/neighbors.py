@@ -198,7 +198,7 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
     (rank 0, distance 0, change "itself"), so a table reads against what was asked about.
     """
     examples = run.examples()
-    matches = np.flatnonzero(examples["example_id"].to_numpy() == example_id)
+    matches = np.flatnonzero((examples["example_id"] == example_id).to_numpy())
     if not len(matches):
         raise LookupError(f"Run {run.id} has no example {example_id!r}; ids look like "
                           f"{examples['example_id'].iloc[0]!r}.")
@@ -224,11 +224,12 @@ def neighbor_table(run, checkpoint, example_id: str, *, k: int = 10, metric: str
         prediction = label_names(pred, run.class_names, run.multilabel)
         correct = (pred == labels).all(1) if run.multilabel else pred == labels
     itself = [0] if include_self else []
+    picked = examples.iloc[rows]  # only these rows leave Arrow: a whole text column is ~10 ms per 100k
     return pd.DataFrame({
         "rank": pd.array(itself + list(range(1, len(now) + 1)) + [None] * len(left), dtype="Int64"),
-        "example_id": examples["example_id"].to_numpy()[rows],
-        "text": examples["text"].to_numpy()[rows],
-        "label": examples["label_name"].to_numpy()[rows],
+        "example_id": picked["example_id"].to_numpy(),
+        "text": picked["text"].to_numpy(),
+        "label": picked["label_name"].to_numpy(),
         "prediction": prediction,
         "correct": correct,
         "distance": [0.0 if i == row else distances[i] for i in rows.tolist()],

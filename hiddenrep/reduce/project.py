@@ -15,7 +15,6 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ import pandas as pd
 
 from . import budget
 from . import metrics as quality
+from ..store import package_version
 from .cache import CACHE_VERSION, FrameCache
 from .reducers import PCA, TSNE, UMAP, UMAP_LOCK, check_data, import_umap
 
@@ -173,7 +173,7 @@ def _request(run, method, mode, checkpoints, examples, n_components, random_stat
         "metrics": {"k": quality.K, "sample": quality.SAMPLE},
         **({"pca_fit_rows": PCA_FIT_ROWS, "scale": "rms radius"} if mode == "joint-pca" else {}),
         **({"fit_sample": FIT_SAMPLE, "place_neighbors": PLACE_NEIGHBORS} if _placed(method, mode, len(rows)) else {}),
-        "libraries": {name: version(name) for name in (*_LIBRARIES[method], "scikit-learn")},
+        "libraries": {name: package_version(name) for name in (*_LIBRARIES[method], "scikit-learn")},
     }
     return _Request(run, method, mode, chosen, rows, int(n_components), int(random_state), resolved,
                     _frame_cache(run, cache, key, create))

@@ -4,7 +4,7 @@
 for PCA, ``components_``) and returns ``self``; the same ``random_state`` gives the same layout.
 ``init`` may be an array, which is how a checkpoint's layout starts from the previous one's.
 After ``fit``, t-SNE's and UMAP's ``transform(X)`` places new points into the fitted layout (openTSNE's and
-umap-learn's own ``transform``); big runs place theirs beside their nearest fitted rows instead, 4-6x faster
+umap-learn's own ``transform``); big runs place theirs beside their nearest fitted rows instead, several times faster
 at the same trustworthiness (:data:`hiddenrep.reduce.project.PLACE_ABOVE`; bench/scale.py prints both), and
 fit their sample with ``exact_knn`` (:func:`exact_neighbors`).
 ``anchor`` (t-SNE and UMAP) holds each point to a given layout with its own weight, ``anchor_rounds``
@@ -20,13 +20,12 @@ import os
 import sys
 import threading
 import warnings
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
 from ..checks import check_vectors
-from ..store import cache_dir
+from ..store import cache_dir, package_version
 from .metrics import procrustes
 
 # umap-learn and numba are not safe to call from two threads at once (numba's workqueue layer aborts).
@@ -328,7 +327,7 @@ def _seed(random_state) -> int:
 def numba_cache_dir() -> Path:
     """Where compiled umap/pynndescent code is kept; one folder per version set, so upgrades never mix."""
     names = ("numba", "umap-learn", "pynndescent")
-    tag = "-".join(f"{name}{version(name)}" for name in names)
+    tag = "-".join(f"{name}{package_version(name)}" for name in names)
     return cache_dir() / "numba" / tag
 
 

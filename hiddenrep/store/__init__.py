@@ -25,6 +25,8 @@ The bottom layer: every other package reads and writes runs through it. May impo
 from __future__ import annotations
 
 import fcntl
+import functools
+import importlib.metadata
 import json
 import math
 import numbers
@@ -32,6 +34,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -85,6 +88,20 @@ def cache_dir() -> Path:
     """Where hiddenrep keeps what it can rebuild (fetched packages, extracted data, compiled code):
     $HIDDENREP_CACHE or ~/.cache/hiddenrep. Stated here once, beside the runs directory."""
     return Path(os.environ.get("HIDDENREP_CACHE") or Path.home() / ".cache" / "hiddenrep")
+
+
+@functools.cache
+def package_version(name: str) -> str:
+    """The installed version of distribution ``name``, looked up once per process.
+
+    ``importlib.metadata.version`` walks ``sys.path`` while it searches; Streamlit's script thread
+    inserts and removes an entry there at every rerun, so a lookup from another thread could skip
+    site-packages and report an installed package as missing. The search here walks a copy.
+    """
+    found = next(iter(importlib.metadata.distributions(name=name, path=list(sys.path))), None)
+    if found is None:
+        raise importlib.metadata.PackageNotFoundError(name)
+    return found.version
 
 
 def validate_run_id(run_id: str) -> str:
@@ -851,7 +868,6 @@ class RunStore:
 
 def _versions(hiddenrep_version: str) -> dict:
     import platform
-    import sys
 
     versions = {"hiddenrep": hiddenrep_version, "python": platform.python_version(), "numpy": np.__version__}
     if "torch" in sys.modules:

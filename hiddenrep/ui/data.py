@@ -110,6 +110,15 @@ def _neighbors(identity: str, run_id: str, checkpoint: str, example_id: str, k: 
     return neighbor_table(open_run(run_id), checkpoint, example_id, k=k, include_self=include_self)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def frame_quality_spec(metrics: pd.DataFrame) -> dict:
+    """The Frame quality chart (:func:`hiddenrep.viz.frame_quality`) as its Vega-Lite dict, built once per
+    projection's metrics: Altair's build and schema check cost ~0.15 s at every rerun, a click's included."""
+    from ..viz import frame_quality
+
+    return frame_quality(metrics).to_dict()
+
+
 # Image tooltips ride in the chart's data as PNG data URLs (~0.3 KB and ~0.3 ms each): fine for mnist's 10k,
 # but 70,000 of fashion-mnist add ~25 MB and ~20 s to the first picture; above this the tooltip names the
 # example and its label, and the neighbour table still shows the images.
@@ -267,7 +276,9 @@ def _write_view(path: Path, view: dict) -> None:
     header = json.dumps({"spec": payload.spec, "tables": payload.tables, "n_points_drawn": payload.n_points,
                          "key": view["key"], "n_points": view["n_points"], "checkpoints": view["checkpoints"],
                          "metrics": view["metrics"].to_dict(orient="list")}).encode()
-    atomic_write_bytes(path, len(header).to_bytes(8, "little") + header + payload.blob)
+    # The blob is kept gzipped, as the browser is sent it: a fresh server's first picture neither
+    # compresses it (1 s at 100k points on a loaded machine) nor inflates it.
+    atomic_write_bytes(path, len(header).to_bytes(8, "little") + header + payload.gzipped())
     for stale in sorted(path.parent.glob("view-*.bin"), key=lambda p: p.stat().st_mtime)[:-_VIEWS_KEPT]:
         stale.unlink(missing_ok=True)
 
@@ -280,11 +291,11 @@ def _read_view(path: Path) -> dict | None:
         data = path.read_bytes()
         size = int.from_bytes(data[:8], "little")
         header = json.loads(data[8:8 + size])
-        payload = Payload(header["spec"], header["tables"], data[8 + size:], int(header["n_points_drawn"]))
+        payload = Payload(header["spec"], header["tables"], b"", int(header["n_points_drawn"]), data[8 + size:])
         columns = [c for table in json.loads(payload.tables).values() for c in table["columns"].values()]
         expected = sum(-(-c["length"] * _ITEM_BYTES[c.get("codes", c["type"])] // 4) * 4 for c in columns)
-        if len(payload.blob) != expected:
-            return None
+        if len(payload.packed) < 18 or int.from_bytes(payload.packed[-4:], "little") != expected % 2**32:
+            return None  # gzip's last 4 bytes: the inflated size (a truncated file ends elsewhere)
         return {"spec": payload, "key": header["key"], "metrics": pd.DataFrame(header["metrics"]),
                 "n_points": int(header["n_points"]), "checkpoints": list(header["checkpoints"])}
     except (OSError, ValueError, KeyError, TypeError):

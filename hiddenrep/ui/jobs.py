@@ -304,16 +304,19 @@ def neighborhood_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tup
 
 # Page runs in progress. The neighbour index of a 100k-point run takes ~45 s of both cores per checkpoint, for
 # minutes after the run is opened; a click's rerun that shares the cores (and the GIL) with it took 2x as
-# long (bench/scale.py). So the build waits between its blocks of rows while any page runs.
+# long (bench/scale.py). So the build waits between its blocks of rows while any page runs, and for
+# BROWSER_GRACE seconds after: the browser is still drawing what the rerun sent (~0.3 s of a click's second).
 _PAGES_RUNNING = 0
+_LAST_PAGE_END = float("-inf")
 _PAGES = threading.Condition()
 GIVE_WAY_AT_MOST = 10.0  # seconds the build waits at one block: pages that never stop running cannot stall it
+BROWSER_GRACE = 1.0
 
 
 @contextmanager
 def page_running():
     """Around a page run (the router wraps every rerun in it): background index building gives way meanwhile."""
-    global _PAGES_RUNNING
+    global _PAGES_RUNNING, _LAST_PAGE_END
     with _PAGES:
         _PAGES_RUNNING += 1
     try:
@@ -321,13 +324,22 @@ def page_running():
     finally:
         with _PAGES:
             _PAGES_RUNNING -= 1
+            _LAST_PAGE_END = time.monotonic()
             _PAGES.notify_all()
 
 
 def give_way() -> None:
-    """Wait until no page is running (at most :data:`GIVE_WAY_AT_MOST` seconds)."""
+    """Wait until no page is running and none ended in the last :data:`BROWSER_GRACE` seconds (at most
+    :data:`GIVE_WAY_AT_MOST` seconds in all)."""
+    deadline = time.monotonic() + GIVE_WAY_AT_MOST
     with _PAGES:
-        _PAGES.wait_for(lambda: _PAGES_RUNNING == 0, timeout=GIVE_WAY_AT_MOST)
+        while (now := time.monotonic()) < deadline:
+            if _PAGES_RUNNING:
+                _PAGES.wait(deadline - now)
+            elif (rest := _LAST_PAGE_END + BROWSER_GRACE - now) > 0:
+                _PAGES.wait(min(rest, deadline - now))
+            else:
+                return
 
 
 def neighbor_index_task(runs_dir: str | os.PathLike, run_id: str, checkpoints: tuple[str, ...]) -> Task:
