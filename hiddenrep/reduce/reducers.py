@@ -4,9 +4,9 @@
 for PCA, ``components_``) and returns ``self``; the same ``random_state`` gives the same layout.
 ``init`` may be an array, which is how a checkpoint's layout starts from the previous one's.
 After ``fit``, t-SNE's and UMAP's ``transform(X)`` places new points into the fitted layout (openTSNE's and
-umap-learn's own ``transform``); big runs place theirs beside their nearest fitted rows instead, several times faster
-at the same trustworthiness (:data:`hiddenrep.reduce.project.PLACE_ABOVE`; bench/scale.py prints both), and
-fit their sample with ``exact_knn`` (:func:`exact_neighbors`).
+umap-learn's own ``transform``); big runs place theirs beside their nearest fitted rows instead, several
+times faster at the same trustworthiness (:data:`hiddenrep.reduce.project.PLACE_ABOVE`; bench/scale.py
+prints both), and fit their sample with ``exact_knn`` (:func:`exact_neighbors`).
 ``anchor`` (t-SNE and UMAP) holds each point to a given layout with its own weight, ``anchor_rounds``
 times during the optimisation (see :func:`pull_toward`): the small piece openTSNE and umap-learn lack
 for motion-faithful frames.
