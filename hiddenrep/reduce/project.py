@@ -465,9 +465,8 @@ def _beside_neighbours(fitted: np.ndarray, layout: np.ndarray, X: np.ndarray) ->
     ``fitted`` rows (hidden space, exact, euclidean). This is what umap-learn's ``transform`` starts from, done
     in one batched search instead of its Python loop over rows, and kept as it is: the optimisation the
     reducers' ``transform`` adds gained at most 0.002 of trustworthiness for several times the seconds
-    (bench/scale.py prints both). Weights
-    exp(-(d - d_nearest) / s), s the row's mean of d - d_nearest: the nearest fitted rows count most, on any
-    scale of the hidden space."""
+    (bench/scale.py prints both). Weights exp(-(d - d_nearest) / s), s the row's mean of d - d_nearest: the
+    nearest fitted rows count most, on any scale of the hidden space."""
     from sklearn.neighbors import NearestNeighbors
 
     distances, nearest = NearestNeighbors(n_neighbors=PLACE_NEIGHBORS, algorithm="brute").fit(fitted).kneighbors(X)
