@@ -10,7 +10,8 @@ from hiddenrep.reduce.metrics import hidden_motion, jitter, motion_summary, scre
 from hiddenrep.reduce.synthetic import ArrayRun, auroc, mover_auroc, movers_run, static_run
 
 STABLE = "budget"  # the motion-faithful mode (not the default: it loses trustworthiness on real runs, README)
-FAST = {"tsne": {"n_iter": 250, "early_exaggeration_iter": 100, "warm_iter": 100},
+FAST = {"tsne": {"n_iter": 250, "early_exaggeration_iter": 100, "warm_iter": 100, "budget_iter": 60,
+                 "budget_exaggeration_iter": 40},
         "umap": {"n_epochs": 100}}
 
 
@@ -67,7 +68,7 @@ def test_the_stable_mode_finds_the_points_the_model_moved(control, method):
 def test_budget_mode_moves_no_point_further_than_the_model_moved_it(control, method):
     from hiddenrep.reduce.budget import budgets
 
-    params = {**FAST[method], "budget_scale": 0.5, "budget_power": 2.0}
+    params = {**FAST[method], "budget_scale": 0.5, "budget_power": 2.0, "budget_floor": None}  # a fixed scale
     coords = project_run(control.run, method=method, mode="budget", params=params, cache=False).coords
     hidden = control.run.hidden
     for t in range(len(coords) - 1):  # the chain runs backwards: frame t starts from frame t + 1
@@ -93,7 +94,7 @@ def test_a_convex_budget_ranks_like_the_linear_one_and_gives_the_movers_more_roo
     assert np.allclose(budgets(before, turned, layout, 0.5, 3.0), 0, atol=1e-9)
 
 
-def test_hidden_steps_ignore_a_rotated_and_rescaled_basis():
+def test_hidden_steps_ignore_a_rotated_and_rescaled_basis_and_otherwise_are_the_metrics_own():
     from hiddenrep.reduce.budget import hidden_steps
 
     rng = np.random.default_rng(0)
@@ -104,6 +105,17 @@ def test_hidden_steps_ignore_a_rotated_and_rescaled_basis():
     after[:6] += 2.0
     steps = hidden_steps(before, after @ rotation)
     assert steps[:6].min() > steps[6:].max()
+    moved = before + rng.normal(size=(60, 8)) * rng.uniform(0.1, 1.0, size=(60, 1))  # every point moved its own way
+    np.testing.assert_allclose(hidden_steps(before, moved), hidden_motion(before, moved))
+
+
+@pytest.mark.parametrize("method", ["tsne", "umap"])
+def test_budget_mode_keeps_every_transitions_motion_fidelity_at_its_floor(drifting, method):
+    for floor in (0.62, 0.9):
+        proj = project_run(drifting, method=method, mode="budget", params={**FAST[method], "budget_floor": floor},
+                           cache=False)
+        fidelity = proj.metrics["motion_fidelity"].iloc[1:]
+        assert (fidelity >= floor - 1e-9).all(), (floor, fidelity.tolist())
 
 
 @pytest.mark.parametrize("method", ["tsne", "umap"])
@@ -134,7 +146,8 @@ def drifting():
 
 @pytest.mark.parametrize(("method", "mode", "changed"), [
     ("umap", "anchored", {"anchor_power": 2.0}), ("umap", "budget", {"budget_scale": 2.0}),
-    ("umap", "budget", {"budget_power": 1.0}), ("tsne", "budget", {"budget_power": 1.0})])
+    ("umap", "budget", {"budget_power": 1.0}), ("tsne", "budget", {"budget_power": 1.0}),
+    ("tsne", "budget", {"budget_floor": 0.8})])
 def test_motion_modes_are_deterministic_and_their_parameters_key_the_cache(drifting, tmp_path, method, mode, changed):
     first, again = (project_run(drifting, method=method, mode=mode, params=FAST[method], cache=False).coords
                     for _ in range(2))

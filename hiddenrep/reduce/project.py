@@ -37,15 +37,17 @@ MODES = {
 DEFAULT_MODES = {method: modes[0] for method, modes in MODES.items()}
 # Every parameter a method takes, with its default; ``warm_*`` apply to frames after the first in warm and
 # anchored mode, ``anchor_*`` in anchored mode only (see :func:`_anchoring`), ``budget_*`` in budget mode
-# (see :mod:`.budget`; its frames before the last take ``warm_iter`` / ``warm_epochs`` steps).
+# (see :mod:`.budget`; its last frame is an ordinary layout, the others take the ``budget_*`` steps).
 PARAMS = {
     "pca": {},
     "tsne": {"perplexity": 30.0, "early_exaggeration_iter": 250, "n_iter": 500,
              "warm_iter": 150, "warm_shrink": 0.5, "anchor_power": 1.0, "anchor_rounds": 15, "budget_scale": 0.3,
-             "budget_power": 3.0},
+             "budget_power": 5.0, "budget_floor": 0.62, "budget_iter": 100, "budget_exaggeration_iter": 100,
+             "budget_exaggeration": 4.0},
     "umap": {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": None, "warm_epochs": 30, "warm_learning_rate": 0.1,
              "alignment_regularisation": 0.01, "alignment_window_size": 3, "anchor_power": 1.0, "anchor_rounds": 3,
-             "budget_scale": 0.4, "budget_power": 3.0, "budget_learning_rate": 1.0},
+             "budget_scale": 0.4, "budget_power": 5.0, "budget_learning_rate": 1.0, "budget_floor": 0.62,
+             "budget_epochs": 100},
 }
 METRIC_COLUMNS = (*quality.COLUMNS, "seconds")
 _LIBRARIES = {"pca": ("numpy",), "tsne": ("numpy", "openTSNE"), "umap": ("numpy", "umap-learn", "pynndescent")}
@@ -519,14 +521,16 @@ def _budget_chain(request: _Request, hidden, *, start: int, progress=None):
 
 def _budgeted(request: _Request, before: np.ndarray, after: np.ndarray, previous: np.ndarray) -> np.ndarray:
     """One budget-mode frame of ``after``: from ``previous`` (the layout of ``before``), each point's move
-    capped by how far the model moved it."""
+    capped by how far the model moved it, the cap's scale steered to keep this transition's motion fidelity
+    at ``budget_floor`` or above (:class:`.budget.Budget`)."""
     p, seed = request.params, request.random_state
-    allowed = budget.budgets(before, after, previous, p["budget_scale"], p["budget_power"])
+    allowed = budget.Budget(before, after, previous, p["budget_scale"], p["budget_power"], p["budget_floor"])
     if request.method == "tsne":
-        return budget.tsne_layout(after, previous, allowed, perplexity=p["perplexity"], n_iter=p["warm_iter"],
-                                  random_state=seed)
-    return budget.umap_layout(after, previous, allowed, n_neighbors=p["n_neighbors"], min_dist=p["min_dist"],
-                              n_epochs=p["warm_epochs"], learning_rate=p["budget_learning_rate"], random_state=seed)
+        return budget.tsne_layout(after, allowed, perplexity=p["perplexity"], n_iter=p["budget_iter"],
+                                  exaggeration_iter=p["budget_exaggeration_iter"],
+                                  exaggeration=p["budget_exaggeration"], random_state=seed)
+    return budget.umap_layout(after, allowed, n_neighbors=p["n_neighbors"], min_dist=p["min_dist"],
+                              n_epochs=p["budget_epochs"], learning_rate=p["budget_learning_rate"], random_state=seed)
 
 
 def _aligned_umap(request: _Request, hidden: list[np.ndarray]) -> list[np.ndarray]:
