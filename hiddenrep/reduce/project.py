@@ -58,12 +58,18 @@ PCA_FIT_ROWS = 200_000
 # Sample, then place: above PLACE_ABOVE rows a t-SNE / UMAP frame (modes warm, procrustes, independent) is
 # fitted on FIT_SAMPLE seeded rows, the same rows in every frame (their neighbours searched exactly), and every
 # other row is put at the weighted mean of the positions of its PLACE_NEIGHBORS nearest fitted rows in the hidden
-# space (one batched search; the reducers' own ``transform`` took 35-66 s per frame at 100k). Budget and
-# anchored frames are always fitted on every row. Measured side by side (bench/scale.py --methods, README
-# "Big runs"), warm frame / first frame, trustworthiness kept: 100k generated, t-SNE 9.5 s / 64 s with a 5k
-# sample, 23.9 s / 69 s with 10k; fashion-mnist (70k), t-SNE 11.1 s / 52 s with 5k, 44.9 s / 231 s with 10k
-# (trustworthiness 0.996 / 0.995 with either, and with openTSNE's transform): t-SNE's cost grows faster than
-# its sample, so 5,000. The threshold stays a judgement: below 20,000 rows every row is fitted, as before.
+# space. Budget and anchored frames are always fitted on every row. bench/scale.py --methods tsne,umap at 100k x
+# 21, side by side, abridged (README "Big runs" has the lines as printed; trustworthiness of the warm frame):
+#   t-SNE  sample 5k + neighbours: first frame 31.0 s, next frame 5.7 s; trustworthiness 0.960
+#   t-SNE  sample 5k + transform:  first frame 41.5 s, next frame 28.4 s; trustworthiness 0.962
+#   t-SNE  sample 10k + neighbours: first frame 33.7 s, next frame 15.1 s; trustworthiness 0.959
+#   UMAP   sample 5k + neighbours: first frame 10.7 s, next frame 3.7 s; trustworthiness 0.959
+#   UMAP   sample 5k + transform:  first frame 173.9 s, next frame 30.8 s; trustworthiness 0.958
+#   UMAP   sample 10k + neighbours: first frame 25.1 s, next frame 8.8 s; trustworthiness 0.959
+# UMAP / t-SNE fitted on every row (an earlier run): trustworthiness 0.960 / 0.965, warm frame 17.0 s / 327 s.
+# 5,000 rows, not 10,000: a warm t-SNE frame is its sample's 150 iterations, which cost more than twice as much
+# on twice the rows (fashion-mnist, 70k: 11.1 s against 44.9 s, trustworthiness 0.995 with either). The
+# threshold is a judgement: below 20,000 rows every row is fitted, as before.
 PLACE_ABOVE = 20_000
 FIT_SAMPLE = 5_000
 PLACE_NEIGHBORS = 10
@@ -466,7 +472,7 @@ def _beside_neighbours(fitted: np.ndarray, layout: np.ndarray, X: np.ndarray) ->
     """Each row of ``X`` at the weighted mean of the layout positions of its :data:`PLACE_NEIGHBORS` nearest
     ``fitted`` rows (hidden space, exact, euclidean). This is what umap-learn's ``transform`` starts from, done
     in one batched search instead of its Python loop over rows, and kept as it is: the optimisation the
-    reducers' ``transform`` adds gained at most 0.002 of trustworthiness for several times the seconds
+    reducers' ``transform`` adds gained 0.002-0.003 of trustworthiness for several times the seconds
     (bench/scale.py prints both). Weights exp(-(d - d_nearest) / s), s the row's mean of d - d_nearest: the
     nearest fitted rows count most, on any scale of the hidden space."""
     from sklearn.neighbors import NearestNeighbors
