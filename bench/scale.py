@@ -25,17 +25,19 @@ Python side, once per size, in this process (`python` lines): PCA frames (first 
 before any metric, the metrics pass after them, the neighbour index of one checkpoint, a neighbour
 table read from the index against computed directly, and with ``--methods`` t-SNE / UMAP in their stable
 default (a fit from scratch for the last checkpoint but one, a warm one for the last): seconds per frame,
-trustworthiness, motion fidelity, every row fitted beside "sample + place" where the app uses it (above
-``hiddenrep.reduce.project.PLACE_ABOVE`` rows: a seeded sample fitted, the rest placed by the reducer's transform).
+trustworthiness, motion fidelity; above ``hiddenrep.reduce.project.PLACE_ABOVE`` rows the app's "sample +
+neighbours" (a seeded sample fitted, every other row placed beside its nearest fitted rows) beside the same
+sample placed by the reducer's own transform and beside twice the sample; every row fitted up to ``--full-up-to``.
 
 A row that misses its time limit prints ">limit". Shared 2-core machine: read the ratios.
-Run: .venv/bin/python bench/scale.py [--sizes 10000,50000,100000] [--renderers vega,pixels,webgl] [--limit 150]
+Run: .venv/bin/python bench/scale.py [--sizes 10000,50000,100000] [--renderers vega,pixels,webgl|none] [--limit 150]
      [--methods pca,tsne,umap] [--full-up-to 50000]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -43,6 +45,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -188,29 +192,47 @@ def python_side(root: str, run_id: str, methods: list[str], full_up_to: float = 
         method_rows(run, method, [before.name, last.name], full_up_to)
 
 
+def by_transform(request, X, warm_from):
+    """The placement before this one, for comparison: the sample fitted as the app does, the other rows placed
+    by the fitted reducer's own ``transform`` (openTSNE's, umap-learn's) instead of beside their neighbours."""
+    fit = project_module.quality.sample_rows(len(X), seed=request.random_state, size=project_module.FIT_SAMPLE)
+    rest = np.setdiff1d(np.arange(len(X)), fit)
+    reducer = project_module._reducer(request, warm_from=None if warm_from is None else warm_from[fit])
+    coords = np.empty((len(X), request.n_components), dtype=np.float32)
+    coords[fit] = reducer.fit_transform(X[fit])
+    coords[rest] = reducer.transform(X[rest])
+    return coords
+
+
 def method_rows(run, method: str, checkpoints: list[str], full_up_to: float = float("inf")) -> None:
     """``python`` lines for t-SNE / UMAP in their stable default mode on two checkpoints (a fit from scratch,
     then a warm one): seconds per frame, trustworthiness of each, motion fidelity of the step between them
-    (hiddenrep/reduce/metrics.py, on its 2,000-point sample); every row fitted beside, above
-    ``PLACE_ABOVE`` rows, a sample fitted and the rest placed with the reducer's transform (the app's choice).
-    Above ``full_up_to`` rows only the app's choice is measured (a full t-SNE of 100k rows takes many minutes)."""
+    (hiddenrep/reduce/metrics.py, on its 2,000-point sample). Above ``PLACE_ABOVE`` rows, side by side: the
+    app's choice (a sample fitted, the rest placed beside their nearest fitted rows), the same with the
+    reducer's own ``transform`` placing them, and twice the sample; every row fitted up to ``full_up_to`` rows
+    (a full t-SNE of 100k rows takes many minutes)."""
     n = len(run.examples())
-    variants = [("full", float("inf"))] if n <= full_up_to else []
+    sample = project_module.FIT_SAMPLE
+    variants = [("full", {"PLACE_ABOVE": float("inf")})] if n <= full_up_to else []
     if project_module._placed(method, DEFAULT_MODES[method], n):
-        variants.insert(0, (f"sample {project_module.FIT_SAMPLE // 1000}k + place", project_module.PLACE_ABOVE))
-    chosen = project_module.PLACE_ABOVE
-    try:
-        for name, place_above in variants:
-            project_module.PLACE_ABOVE = place_above
+        variants[:0] = [(f"sample {sample // 1000}k + neighbours", {}),
+                        (f"sample {sample // 1000}k + transform", {"_sampled_then_placed": by_transform}),
+                        (f"sample {2 * sample // 1000}k + neighbours", {"FIT_SAMPLE": 2 * sample})]
+    for name, changes in variants:
+        chosen = {attribute: getattr(project_module, attribute) for attribute in changes}
+        try:
+            for attribute, value in changes.items():
+                setattr(project_module, attribute, value)
             proj = project_run(run, method=method, checkpoints=checkpoints, cache=False)
-            metrics = proj.metrics
-            first, warm = metrics["seconds"]
-            print(f"{n:>7} {FRAMES:>5} python: {method} ({proj.mode}), {name}: first frame {first:.1f} s, next frame "
-                  f"{warm:.1f} s; trustworthiness {metrics['trustworthiness'].iloc[0]:.3f}, "
-                  f"{metrics['trustworthiness'].iloc[1]:.3f}; motion fidelity {metrics['motion_fidelity'].iloc[1]:.3f}; "
-                  f"load {os.getloadavg()[0]:.1f}", flush=True)
-    finally:
-        project_module.PLACE_ABOVE = chosen
+        finally:
+            for attribute, value in chosen.items():
+                setattr(project_module, attribute, value)
+        metrics = proj.metrics
+        first, warm = metrics["seconds"]
+        print(f"{n:>7} {FRAMES:>5} python: {method} ({proj.mode}), {name}: first frame {first:.1f} s, next frame "
+              f"{warm:.1f} s; trustworthiness {metrics['trustworthiness'].iloc[0]:.3f}, "
+              f"{metrics['trustworthiness'].iloc[1]:.3f}; motion fidelity {metrics['motion_fidelity'].iloc[1]:.3f}; "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def fps(page, renderer: str, limit: float) -> float | None:
@@ -268,7 +290,7 @@ def measure(browser, url: str, renderer: str, limit: float, click: bool) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,50000,100000")
-    parser.add_argument("--renderers", default="vega,pixels,webgl")
+    parser.add_argument("--renderers", default="vega,pixels,webgl", help="'none': the python lines only, no browser")
     parser.add_argument("--limit", type=float, default=150.0, help="seconds allowed for a first picture or a click")
     parser.add_argument("--methods", default="pca,tsne,umap", help="reducers whose seconds per frame are printed")
     parser.add_argument("--full-up-to", type=float, default=float("inf"),
@@ -279,15 +301,19 @@ def main() -> None:
     print(f"{'points':>7} {'ckpts':>5} {'renderer':>8} {'first s':>8} {'scrub ms':>8} {'fps':>5} {'heap MB':>7} "
           f"{'click s':>7} {'click kB':>8} {'load':>5}", flush=True)
     fmt = lambda v, spec: f">{args.limit:.0f}" if v is None else format(v, spec)  # noqa: E731
-    with chromium() as browser:
+    browserless = renderers == ["none"]
+    with contextlib.nullcontext() if browserless else chromium() as browser:
         for n in sizes:
             with tempfile.TemporaryDirectory(prefix="hiddenrep-scale-") as root:
                 run_id = generated_run(root, n, frames=FRAMES)
-                cold = cold_first_picture(browser, root, args.limit)
-                print(f"{n:>7} {FRAMES:>5} {'cold':>8} {fmt(cold, '.2f'):>8} (first opening: frames and view computed "
-                      f"while waiting) load {os.getloadavg()[0]:.1f}", flush=True)
-                shutil.rmtree(Path(root) / run_id / "projections", ignore_errors=True)  # timed again, in-process
+                if not browserless:
+                    cold = cold_first_picture(browser, root, args.limit)
+                    print(f"{n:>7} {FRAMES:>5} {'cold':>8} {fmt(cold, '.2f'):>8} (first opening: frames and view "
+                          f"computed while waiting) load {os.getloadavg()[0]:.1f}", flush=True)
+                    shutil.rmtree(Path(root) / run_id / "projections", ignore_errors=True)  # timed again, in-process
                 python_side(root, run_id, args.methods.split(","), args.full_up_to)
+                if browserless:
+                    continue
                 with app_server(root) as (url, _):  # the finished view (metrics in) onto disk, as a first visit leaves it
                     page = browser.new_page()
                     page.goto(url)

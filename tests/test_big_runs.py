@@ -244,8 +244,8 @@ def test_the_background_index_build_waits_while_a_page_runs(run, monkeypatch):
 
 @pytest.mark.parametrize("method", ["tsne", "umap"])
 def test_big_runs_fit_a_sample_and_place_the_rest_next_to_their_neighbours(run, monkeypatch, method):
-    """Above PLACE_ABOVE rows a frame is fitted on a seeded sample; every other point is placed by the
-    reducer's transform among the fitted points of its own class (the clusters of the last checkpoint)."""
+    """Above PLACE_ABOVE rows a frame is fitted on a seeded sample; every other point is placed among the
+    fitted points of its own class (the clusters of the last checkpoint)."""
     from sklearn.neighbors import NearestNeighbors
 
     from hiddenrep.reduce import metrics as quality
@@ -274,5 +274,25 @@ def test_big_runs_fit_a_sample_and_place_the_rest_next_to_their_neighbours(run, 
     np.testing.assert_array_equal(again.coords, proj.coords)  # seeded: the same sample, the same frames
 
     placed_entry = cached_frames(run, method=method).cache_path
+    monkeypatch.setattr(project_module, "PLACE_NEIGHBORS", 5)  # placed another way: another entry
+    assert cached_frames(run, method=method).cache_path != placed_entry
     monkeypatch.setattr(project_module, "PLACE_ABOVE", 10_000)  # every row fitted: never the placed frames' entry
     assert cached_frames(run, method=method).cache_path != placed_entry
+
+
+@pytest.mark.parametrize("method", ["tsne", "umap"])
+def test_placed_frames_are_nearly_as_trustworthy_as_frames_fitted_on_every_row(run, monkeypatch, method):
+    from sklearn.manifold import trustworthiness
+
+    quick = {"tsne": {"early_exaggeration_iter": 50, "n_iter": 100, "warm_iter": 50}, "umap": {}}[method]
+    hidden = np.asarray(run.load(run.checkpoints[-1], "hidden"))
+
+    def trust_of_last_frame() -> float:
+        proj = project_run(run, method=method, checkpoints=["0002", "0003"], params=quick, cache=False, metrics=False)
+        return trustworthiness(hidden, proj.coords[-1], n_neighbors=10)
+
+    every_row = trust_of_last_frame()
+    monkeypatch.setattr(project_module, "PLACE_ABOVE", 200)
+    monkeypatch.setattr(project_module, "FIT_SAMPLE", 120)
+    placed = trust_of_last_frame()
+    assert placed > 0.9 and placed > every_row - 0.05, (placed, every_row)

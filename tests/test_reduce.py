@@ -12,6 +12,7 @@ import pytest
 from hiddenrep.reduce import (DEFAULT_MODES, MODES, PCA, TSNE, UMAP, cached_frames, hidden_change, jitter,
                               procrustes, project_run)
 from hiddenrep.reduce.metrics import neighbor_sets, overlap
+from hiddenrep.reduce.reducers import exact_neighbors
 from hiddenrep.store import RunStore
 
 N_POINTS, N_CHECKPOINTS = 240, 4
@@ -70,6 +71,39 @@ def test_reducers_keep_neighbours_and_repeat_with_the_same_seed(reducer):
     assert np.isfinite(first).all()
     np.testing.assert_array_equal(first, second)
     assert knn_kept(x, first) > (0.2 if isinstance(reducer, PCA) else 0.4)
+
+
+def test_exact_neighbors_are_each_rows_nearest_rows_itself_first():
+    x, _ = blobs(60)
+    indices, distances = exact_neighbors(x, 5)
+    d = np.linalg.norm(x[:, None] - x[None], axis=2)
+    np.testing.assert_array_equal(indices[:, 0], np.arange(60))
+    np.testing.assert_allclose(distances, np.sort(d, axis=1)[:, :5], atol=1e-4)
+    np.testing.assert_allclose(np.take_along_axis(d, indices, axis=1), distances, atol=1e-4)
+
+
+@pytest.mark.parametrize("method", ["tsne", "umap"])
+def test_exact_knn_reducers_search_no_index_of_their_own(method, monkeypatch):
+    """With ``exact_knn`` neither library's own neighbour search runs (UMAP's only runs from 4,096 rows on)."""
+    import openTSNE.affinity
+    import umap.umap_
+    from sklearn.neighbors import NearestNeighbors
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("the library searched neighbours itself")
+
+    monkeypatch.setattr(openTSNE.affinity, "get_knn_index", no_search)
+    monkeypatch.setattr(umap.umap_, "nearest_neighbors", no_search)
+    x, labels = blobs(300 if method == "tsne" else 4200)
+    make = {"tsne": lambda: TSNE(early_exaggeration_iter=80, n_iter=150, exact_knn=True),
+            "umap": lambda: UMAP(n_epochs=30, exact_knn=True)}[method]
+    first = make().fit_transform(x)
+    np.testing.assert_array_equal(make().fit_transform(x), first)
+    _, nearest = NearestNeighbors(n_neighbors=2).fit(first).kneighbors(first)
+    assert (labels[nearest[:, 1]] == labels).mean() > 0.95  # the blobs stay apart on screen
+    searching = {"tsne": TSNE(early_exaggeration_iter=0, n_iter=1), "umap": UMAP(n_epochs=1)}[method]
+    with pytest.raises(AssertionError, match="searched"):  # without exact_knn the spy does catch the search
+        searching.fit(x)
 
 
 def test_pca_signs_do_not_depend_on_row_order_or_sign_of_data():

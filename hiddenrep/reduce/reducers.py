@@ -4,7 +4,9 @@
 for PCA, ``components_``) and returns ``self``; the same ``random_state`` gives the same layout.
 ``init`` may be an array, which is how a checkpoint's layout starts from the previous one's.
 After ``fit``, t-SNE's and UMAP's ``transform(X)`` places new points into the fitted layout (openTSNE's and
-umap-learn's own ``transform``): how frames of big runs are made (:data:`hiddenrep.reduce.project.PLACE_ABOVE`).
+umap-learn's own ``transform``); big runs place theirs beside their nearest fitted rows instead, several
+times faster at the same trustworthiness (:data:`hiddenrep.reduce.project.PLACE_ABOVE`; bench/scale.py
+prints both), and fit their sample with ``exact_knn`` (:func:`exact_neighbors`).
 ``anchor`` (t-SNE and UMAP) holds each point to a given layout with its own weight, ``anchor_rounds``
 times during the optimisation (see :func:`pull_toward`): the small piece openTSNE and umap-learn lack
 for motion-faithful frames.
@@ -105,13 +107,14 @@ class TSNE:
     """openTSNE's FFT-accelerated t-SNE: early exaggeration, then the normal phase.
 
     An array ``init`` is rescaled to ``init_std`` (openTSNE's advice, 1e-4, lets early exaggeration
-    rebuild the layout); ``init_std=None`` keeps it as given, which keeps more of it.
+    rebuild the layout); ``init_std=None`` keeps it as given, which keeps more of it. ``exact_knn``: see
+    :func:`exact_neighbors`.
     """
 
     def __init__(self, n_components: int = 2, *, perplexity: float = 30.0, early_exaggeration: float = 12.0,
                  early_exaggeration_iter: int = 250, n_iter: int = 500, learning_rate="auto", init="pca",
                  init_std: float | None = 1e-4, anchor=None, anchor_weights=None, anchor_rounds: int = 10,
-                 n_jobs: int = -1, random_state=0):
+                 exact_knn: bool = False, n_jobs: int = -1, random_state=0):
         self.n_components = n_components
         self.perplexity = perplexity
         self.early_exaggeration = early_exaggeration
@@ -123,17 +126,24 @@ class TSNE:
         self.anchor = anchor
         self.anchor_weights = anchor_weights
         self.anchor_rounds = anchor_rounds
+        self.exact_knn = exact_knn
         self.n_jobs = n_jobs
         self.random_state = random_state
 
     def fit(self, X, y=None) -> "TSNE":
         from openTSNE import TSNEEmbedding, affinity, initialization
+        from openTSNE.nearest_neighbors import PrecomputedNeighbors
 
         X = check_data(X)
         seed = _seed(self.random_state)
         perplexity = min(self.perplexity, (len(X) - 1) / 3)  # openTSNE needs 3 * perplexity < n
-        affinities = affinity.PerplexityBasedNN(X, perplexity=perplexity, n_jobs=self.n_jobs, random_state=seed,
-                                                verbose=False)
+        if self.exact_knn:  # openTSNE's own search finds min(n - 1, 3 * perplexity) neighbours, itself not among them
+            indices, distances = exact_neighbors(X, min(len(X) - 1, int(3 * perplexity)) + 1)
+            found = {"knn_index": PrecomputedNeighbors(indices[:, 1:], distances[:, 1:])}
+        else:
+            found = {"data": X}
+        affinities = affinity.PerplexityBasedNN(perplexity=perplexity, n_jobs=self.n_jobs, random_state=seed,
+                                                verbose=False, **found)
         if isinstance(self.init, str):
             if self.init not in ("pca", "spectral", "random"):
                 raise ValueError(f"init must be 'pca', 'spectral', 'random' or an array, got {self.init!r}.")
@@ -181,12 +191,13 @@ class UMAP:
 
     umap-learn rescales each axis of an array ``init`` to [0, 10] separately, which would stretch a
     wide 2-D layout into a square at every warm start. A 2-D ``init`` is therefore first rotated so
-    both extents are equal (the rescale is then uniform) and the result rotated back.
+    both extents are equal (the rescale is then uniform) and the result rotated back. ``exact_knn``
+    (euclidean only): see :func:`exact_neighbors`.
     """
 
     def __init__(self, n_components: int = 2, *, n_neighbors: int = 15, min_dist: float = 0.1, n_epochs=None,
                  learning_rate: float = 1.0, init="spectral", metric: str = "euclidean", anchor=None,
-                 anchor_weights=None, anchor_rounds: int = 3, random_state=0):
+                 anchor_weights=None, anchor_rounds: int = 3, exact_knn: bool = False, random_state=0):
         self.n_components = n_components
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
@@ -197,19 +208,25 @@ class UMAP:
         self.anchor = anchor
         self.anchor_weights = anchor_weights
         self.anchor_rounds = anchor_rounds
+        self.exact_knn = exact_knn
         self.random_state = random_state
 
     def fit(self, X, y=None) -> "UMAP":
         """With an ``anchor``: ``anchor_rounds`` short fits, each starting where the last one ended after
         :func:`pull_toward`; the kNN graph is searched once and reused."""
         X = check_data(X)
+        knn = None
+        if self.exact_knn:
+            if self.metric != "euclidean":
+                raise ValueError(f"exact_knn searches euclidean neighbours; metric is {self.metric!r}.")
+            knn = (*exact_neighbors(X, min(self.n_neighbors, len(X) - 1)), None)
         if self.anchor is None:
-            self.embedding_ = self._fit_once(X, self.init, self.n_epochs, None, 0)[0]
+            self.embedding_ = self._fit_once(X, self.init, self.n_epochs, knn, 0)[0]
             return self
         if isinstance(self.init, str) or self.n_epochs is None:
             raise ValueError("An anchored UMAP needs an array init and an int n_epochs to share among its rounds.")
         anchor, weights = _check_anchor(self.anchor, self.anchor_weights, self.anchor_rounds, len(X), self.n_components)
-        layout, knn = self.init, None
+        layout = self.init
         for round_ in range(self.anchor_rounds):
             layout, knn = self._fit_once(X, layout, max(1, self.n_epochs // self.anchor_rounds), knn, round_)
             layout = pull_toward(layout, anchor, weights)
@@ -251,6 +268,21 @@ class UMAP:
 
     def fit_transform(self, X, y=None) -> np.ndarray:
         return self.fit(X).embedding_
+
+
+def exact_neighbors(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and euclidean distances (n, k) of each row's k nearest rows of ``X``, itself first (as
+    umap-learn's own search returns them), by brute force in float32.
+
+    For the few thousand rows a big run's frames are fitted on this costs about a second, and it spares
+    pynndescent's neighbour descent, which numba cannot keep in its on-disk cache ("dynamic globals"): every
+    new process compiled it again before its first UMAP of more than 4,096 rows, tens of seconds here.
+    openTSNE's default search (Annoy, threads polled by joblib) took ~9 s on 10,000 rows.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    distances, indices = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(X).kneighbors(X)
+    return indices, distances.astype(np.float32)
 
 
 def _square_rotation(layout: np.ndarray) -> np.ndarray:
