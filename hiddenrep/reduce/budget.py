@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import hidden_motion, procrustes, rms_radius, sample_rows, screen_motion, spearman, spread
+from .metrics import (hidden_motion, procrustes, rms_radius, sample_rows, screen_motion, similarity_map, spearman,
+                      spread)
 
 
 # A rigid map of the basis explains the motion when it leaves the median point under this share of its move.
@@ -85,16 +86,6 @@ def clamp(layout: np.ndarray, previous: np.ndarray, budget: np.ndarray) -> np.nd
     return previous + step * keep[:, None]
 
 
-def _similarity(moving: np.ndarray, reference: np.ndarray):
-    """(scale, rotation, moving's centre, reference's centre) of the orthogonal Procrustes map of ``moving``
-    onto ``reference`` (:func:`.metrics.procrustes` without applying it)."""
-    mu_m, mu_r = moving.mean(axis=0), reference.mean(axis=0)
-    a, b = moving - mu_m, reference - mu_r
-    u, s, vt = np.linalg.svd(a.T @ b)
-    norm = (a**2).sum()
-    return (s.sum() / norm if norm > 0 else 1.0), u @ vt, mu_m, mu_r
-
-
 class Budget:
     """One frame's budgets, with their scale steered while the frame is optimised.
 
@@ -134,7 +125,7 @@ class Budget:
         return self._clamped(layout)[0]
 
     def _clamped(self, layout: np.ndarray):
-        size, rotation, centre, target = _similarity(self.previous, layout)
+        size, rotation, centre, target = similarity_map(self.previous, layout)
         clamped = clamp(layout, size * (self.previous - centre) @ rotation + target, size * self.allowed)
         return clamped, (size, rotation, centre, target)
 
@@ -221,15 +212,13 @@ def fuzzy_graph(X: np.ndarray, n_neighbors: int, random_state: int):
     small ``X`` found by scikit-learn: ``UMAP.fit`` finds them through a Python-level pairwise-distance
     callback (3.3 of a 600-point frame's 4.1 s here, py-spy/cProfile); above :data:`EXACT_BELOW` rows
     umap-learn's own NN-descent, as ``UMAP.fit``."""
-    from sklearn.neighbors import NearestNeighbors
-
-    from .reducers import UMAP_LOCK, import_umap
+    from .reducers import UMAP_LOCK, exact_neighbors, import_umap
 
     umap = import_umap()
     X = np.asarray(X, dtype=np.float32)
     with UMAP_LOCK:
         if len(X) < EXACT_BELOW:
-            distances, indices = NearestNeighbors(n_neighbors=n_neighbors, algorithm="brute").fit(X).kneighbors(X)
+            indices, distances = exact_neighbors(X, n_neighbors)
         else:
             indices, distances, _ = umap.umap_.nearest_neighbors(X, n_neighbors, "euclidean", {}, False,
                                                                  np.random.RandomState(random_state), n_jobs=1)

@@ -83,15 +83,21 @@ def _standardise(layout: np.ndarray) -> np.ndarray:
     return centred / rms_radius(centred)
 
 
-def procrustes(moving: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """``moving`` translated, rotated (or reflected) and uniformly scaled to best match ``reference``."""
+def similarity_map(moving: np.ndarray, reference: np.ndarray):
+    """(scale, rotation, moving's centre, reference's centre) of the translation, rotation (or reflection)
+    and uniform scale that best map ``moving`` onto ``reference`` (orthogonal Procrustes)."""
     moving, reference = np.asarray(moving, dtype=np.float64), np.asarray(reference, dtype=np.float64)
     mu_m, mu_r = moving.mean(axis=0), reference.mean(axis=0)
     a, b = moving - mu_m, reference - mu_r
     u, s, vt = np.linalg.svd(a.T @ b)
     norm = (a**2).sum()
-    scale = s.sum() / norm if norm > 0 else 1.0
-    return scale * a @ (u @ vt) + mu_r
+    return (s.sum() / norm if norm > 0 else 1.0), u @ vt, mu_m, mu_r
+
+
+def procrustes(moving: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``moving`` translated, rotated (or reflected) and uniformly scaled to best match ``reference``."""
+    scale, rotation, mu_m, mu_r = similarity_map(moving, reference)
+    return scale * (np.asarray(moving, dtype=np.float64) - mu_m) @ rotation + mu_r
 
 
 def jitter(before: np.ndarray, after: np.ndarray) -> float:
