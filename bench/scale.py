@@ -19,7 +19,8 @@ pixels in JavaScript, the app's choice above; ``webgl`` is the same layer drawn 
 - click: seconds from clicking a point (on the last checkpoint, whose neighbour index is built) to its
   neighbour table on screen, the app's rerun included; click kB: what the server sent the browser
   meanwhile (websocket frames; the chart's data must not travel again). Both once per size, with the
-  app's own renderer: neither depends much on what draws the points.
+  app's own renderer: neither depends much on what draws the points; then four more clicks on other
+  points, and a line with the median of the five (one click says little on a shared machine).
 
 Python side, once per size, in this process (`python` lines): PCA frames (first frame, all frames)
 before any metric, the metrics pass after them, the neighbour index of one checkpoint, a neighbour
@@ -127,11 +128,14 @@ PICKED_JS = """() => {
 }"""
 
 
-def click_seconds(page, frame, limit: float) -> float | None:
-    """Seconds from a click on the point drawn on top (last checkpoint) to the neighbour table of the example
-    the click picked."""
+CLICKED_POINTS = (-1, -4001, -8001, -16001, -32001)  # drawn order from the top; fewer rows: taken modulo n
+
+
+def click_seconds(page, frame, limit: float, point: int = -1) -> float | None:
+    """Seconds from a click on drawn point ``point`` (-1: the one on top; last checkpoint) to the neighbour
+    table of the example the click picked."""
     frame.evaluate(LAST_FRAME_JS)
-    box = frame.evaluate("() => window.hiddenrepScatter.pointOnScreen(-1)")
+    box = frame.evaluate(f"() => window.hiddenrepScatter.pointOnScreen({point})")
     offset = frame.frame_element().bounding_box()
     frame.evaluate(PICKED_JS)
     start = time.perf_counter()
@@ -281,6 +285,7 @@ def measure(browser, url: str, renderer: str, limit: float, click: bool) -> dict
         sent = websocket_kb(page)
         row["click"] = click_seconds(page, frame, limit)
         row["click_kb"] = sent()
+        row["clicks"] = [row["click"], *(click_seconds(page, frame, limit, p) for p in CLICKED_POINTS[1:])]
     row["fps"] = fps(page, renderer, limit)
     row["open"], row["parts"] = open_from_another_page(page, limit)
     page.close()
@@ -332,6 +337,11 @@ def main() -> None:
                           f"{os.getloadavg()[0]:>5.1f}", flush=True)
                     print(f"{n:>7} {FRAMES:>5} {row['drawn']:>8} open from another page {fmt(row['open'], '.2f')} s "
                           f"({row['parts']})", flush=True)
+                    if "clicks" in row:
+                        done = [c for c in row["clicks"] if c is not None]
+                        print(f"{n:>7} {FRAMES:>5} {row['drawn']:>8} {len(row['clicks'])} clicks on different points: "
+                              f"median {fmt(statistics.median(done) if done else None, '.2f')} s "
+                              f"({', '.join(fmt(c, '.2f') for c in row['clicks'])})", flush=True)
 
 
 if __name__ == "__main__":

@@ -372,9 +372,11 @@ def _anchoring(previous: np.ndarray, before: np.ndarray, after: np.ndarray, powe
     return {"init": start, "anchor": previous, "anchor_weights": (1.0 - change) ** power}
 
 
-def _reducer(request: _Request, *, warm_from: np.ndarray | None = None, anchoring: dict | None = None):
+def _reducer(request: _Request, *, warm_from: np.ndarray | None = None, anchoring: dict | None = None,
+             exact_knn: bool = False):
     """The estimator for one frame: the full schedule, or the short warm one starting at ``warm_from``
-    (or, anchored, at ``anchoring["init"]`` and held to ``anchoring["anchor"]``)."""
+    (or, anchored, at ``anchoring["init"]`` and held to ``anchoring["anchor"]``); ``exact_knn`` for a
+    sampled frame (:func:`_sampled_then_placed`)."""
     p, n, seed = request.params, request.n_components, request.random_state
     if anchoring is not None:
         if request.method == "tsne":
@@ -391,16 +393,16 @@ def _reducer(request: _Request, *, warm_from: np.ndarray | None = None, anchorin
     if request.method == "tsne":
         if warm_from is None:
             return TSNE(n, perplexity=p["perplexity"], early_exaggeration_iter=p["early_exaggeration_iter"],
-                        n_iter=p["n_iter"], random_state=seed)
+                        n_iter=p["n_iter"], exact_knn=exact_knn, random_state=seed)
         # Start from the previous layout shrunk (not to openTSNE's 1e-4, which rebuilds it from scratch),
         # no early exaggeration (it scrambles the start), a short normal phase.
         return TSNE(n, perplexity=p["perplexity"], early_exaggeration_iter=0, n_iter=p["warm_iter"],
-                    init=warm_from * p["warm_shrink"], init_std=None, random_state=seed)
+                    init=warm_from * p["warm_shrink"], init_std=None, exact_knn=exact_knn, random_state=seed)
     if warm_from is None:
         return UMAP(n, n_neighbors=p["n_neighbors"], min_dist=p["min_dist"], n_epochs=p["n_epochs"],
-                    random_state=seed)
+                    exact_knn=exact_knn, random_state=seed)
     return UMAP(n, n_neighbors=p["n_neighbors"], min_dist=p["min_dist"], n_epochs=p["warm_epochs"],
-                learning_rate=p["warm_learning_rate"], init=warm_from, random_state=seed)
+                learning_rate=p["warm_learning_rate"], init=warm_from, exact_knn=exact_knn, random_state=seed)
 
 
 def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | None, progress=None):
@@ -460,8 +462,7 @@ def _sampled_then_placed(request: _Request, X: np.ndarray, warm_from: np.ndarray
     rows placed among their nearest fitted rows (:func:`_beside_neighbours`)."""
     fit = quality.sample_rows(len(X), seed=request.random_state, size=FIT_SAMPLE)
     rest = np.setdiff1d(np.arange(len(X)), fit)
-    reducer = _reducer(request, warm_from=None if warm_from is None else warm_from[fit])
-    reducer.exact_knn = True
+    reducer = _reducer(request, warm_from=None if warm_from is None else warm_from[fit], exact_knn=True)
     coords = np.empty((len(X), request.n_components), dtype=np.float32)
     coords[fit] = reducer.fit_transform(X[fit])
     coords[rest] = _beside_neighbours(X[fit], coords[fit], X[rest])
