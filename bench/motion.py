@@ -14,7 +14,7 @@ Finally a "target met / missed by" line per target for the motion-faithful mode 
 the last checkpoint's layout, each point moves on screen at most a budget that grows with how far the
 model moved it, its scale steered per transition to keep that transition's ρₜ at a floor,
 :mod:`hiddenrep.reduce.budget`) of t-SNE and UMAP,
-the candidate for their stable default. ``anchored`` is left out of the table (last session's rows:
+their stable default since round 2, session 5. ``anchored`` is left out of the table (last session's rows:
 README; on the default run its UMAP took ~5x warm's time), ask for it with --modes.
 
 Runs (trained here unless an identical run is already in --runs-dir):

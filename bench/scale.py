@@ -24,11 +24,13 @@ pixels in JavaScript, the app's choice above; ``webgl`` is the same layer drawn 
 
 Python side, once per size, in this process (`python` lines): PCA frames (first frame, all frames)
 before any metric, the metrics pass after them, the neighbour index of one checkpoint, a neighbour
-table read from the index against computed directly, and with ``--methods`` t-SNE / UMAP in their stable
-default (a fit from scratch for the last checkpoint but one, a warm one for the last): seconds per frame,
-trustworthiness, motion fidelity; above ``hiddenrep.reduce.project.PLACE_ABOVE`` rows the app's "sample +
-neighbours" (a seeded sample fitted, every other row placed beside its nearest fitted rows) beside the same
-sample placed by the reducer's own transform and beside twice the sample; every row fitted up to ``--full-up-to``.
+table read from the index against computed directly, and with ``--methods`` t-SNE / UMAP on the last two
+checkpoints in their stable default (``budget``: the last fitted from scratch, the one before held to its
+motion budget) and in ``warm`` mode (the frames it streams: a fit from scratch, then a warm one): seconds per
+frame, trustworthiness, motion fidelity; above ``hiddenrep.reduce.project.PLACE_ABOVE`` rows the app's "sample +
+neighbours" (a seeded sample fitted, every other row placed beside its nearest fitted rows), for warm beside the
+same sample placed by the reducer's own transform and beside twice the sample; every row fitted up to
+``--full-up-to``.
 
 A row that misses its time limit prints ">limit". Shared 2-core machine: read the ratios.
 Run: .venv/bin/python bench/scale.py [--sizes 10000,50000,100000] [--renderers vega,pixels,webgl|none] [--limit 150]
@@ -209,34 +211,45 @@ def by_transform(request, X, warm_from):
 
 
 def method_rows(run, method: str, checkpoints: list[str], full_up_to: float = float("inf")) -> None:
-    """``python`` lines for t-SNE / UMAP in their stable default mode on two checkpoints (a fit from scratch,
-    then a warm one): seconds per frame, trustworthiness of each, motion fidelity of the step between them
-    (hiddenrep/reduce/metrics.py, on its 2,000-point sample). Above ``PLACE_ABOVE`` rows, side by side: the
-    app's choice (a sample fitted, the rest placed beside their nearest fitted rows), the same with the
-    reducer's own ``transform`` placing them, and twice the sample; every row fitted up to ``full_up_to`` rows
-    (a full t-SNE of 100k rows takes many minutes)."""
+    """``python`` lines for t-SNE / UMAP on two checkpoints, in their stable default mode (``budget``: the last
+    checkpoint fitted from scratch, then the one before held to its motion budget) and in ``warm`` mode (the
+    first fitted from scratch, then a warm frame of the last, the frames it streams): seconds per frame,
+    trustworthiness of each, motion fidelity of the step between them (hiddenrep/reduce/metrics.py, on its
+    2,000-point sample). Above ``PLACE_ABOVE`` rows, side by side for warm: the app's choice (a sample fitted,
+    the rest placed beside their nearest fitted rows), the same with the reducer's own ``transform`` placing
+    them, and twice the sample; every row fitted up to ``full_up_to`` rows (a full t-SNE of 100k rows takes
+    many minutes)."""
     n = len(run.examples())
     sample = project_module.FIT_SAMPLE
-    variants = [("full", {"PLACE_ABOVE": float("inf")})] if n <= full_up_to else []
-    if project_module._placed(method, DEFAULT_MODES[method], n):
-        variants[:0] = [(f"sample {sample // 1000}k + neighbours", {}),
-                        (f"sample {sample // 1000}k + transform", {"_sampled_then_placed": by_transform}),
-                        (f"sample {2 * sample // 1000}k + neighbours", {"FIT_SAMPLE": 2 * sample})]
-    for name, changes in variants:
-        chosen = {attribute: getattr(project_module, attribute) for attribute in changes}
-        try:
-            for attribute, value in changes.items():
-                setattr(project_module, attribute, value)
-            proj = project_run(run, method=method, checkpoints=checkpoints, cache=False)
-        finally:
-            for attribute, value in chosen.items():
-                setattr(project_module, attribute, value)
-        metrics = proj.metrics
-        first, warm = metrics["seconds"]
-        print(f"{n:>7} {FRAMES:>5} python: {method} ({proj.mode}), {name}: first frame {first:.1f} s, next frame "
-              f"{warm:.1f} s; trustworthiness {metrics['trustworthiness'].iloc[0]:.3f}, "
-              f"{metrics['trustworthiness'].iloc[1]:.3f}; motion fidelity {metrics['motion_fidelity'].iloc[1]:.3f}; "
-              f"load {os.getloadavg()[0]:.1f}", flush=True)
+    placed = project_module._placed(method, "warm", n)
+    full = [("full", {"PLACE_ABOVE": float("inf")})] if n <= full_up_to else []
+    app = [(f"sample {sample // 1000}k + neighbours", {})] if placed else []
+    others = [(f"sample {sample // 1000}k + transform", {"_sampled_then_placed": by_transform}),
+              (f"sample {2 * sample // 1000}k + neighbours", {"FIT_SAMPLE": 2 * sample})] if placed else []
+    candidates = {DEFAULT_MODES[method]: app + full, "warm": app + others + full}
+    for mode, variants in candidates.items():
+        for name, changes in variants:
+            chosen = {attribute: getattr(project_module, attribute) for attribute in changes}
+            try:
+                for attribute, value in changes.items():
+                    setattr(project_module, attribute, value)
+                proj = project_run(run, method=method, mode=mode, checkpoints=checkpoints, cache=False)
+            finally:
+                for attribute, value in chosen.items():
+                    setattr(project_module, attribute, value)
+            metrics = proj.metrics
+            first, second = metrics["seconds"]
+            seconds = (f"last frame (from scratch) {second:.1f} s, the frame before {first:.1f} s" if mode == "budget"
+                       else f"first frame {first:.1f} s, next frame {second:.1f} s")
+            print(f"{n:>7} {FRAMES:>5} python: {method} ({mode}), {name}: {seconds}; trustworthiness "
+                  f"{metrics['trustworthiness'].iloc[0]:.3f}, {metrics['trustworthiness'].iloc[1]:.3f}; motion "
+                  f"fidelity {metrics['motion_fidelity'].iloc[1]:.3f}; load {os.getloadavg()[0]:.1f}", flush=True)
+    if DEFAULT_MODES[method] == "budget":  # its chain runs backwards: every frame arrives when the chain is done
+        arrived, started = [], time.perf_counter()
+        project_run(run, method=method, cache=False, metrics=False,
+                    on_frame=lambda p: arrived.append(time.perf_counter() - started))
+        print(f"{n:>7} {FRAMES:>5} python: {method} (budget), all {len(arrived)} frames: the first on screen after "
+              f"{arrived[0]:.1f} s, the last {arrived[-1]:.1f} s; load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def fps(page, renderer: str, limit: float) -> float | None:

@@ -16,7 +16,10 @@ from hiddenrep.store import RunStore
 N, FRAMES, DIM = 300, 4, 6
 
 
-def _write_run(root, n: int = N, frames: int = FRAMES, seed: int = 0):
+def _write_run(root, n: int = N, frames: int = FRAMES, seed: int = 0, frozen: int = 0):
+    """Blobs drifting from noise to three classes. With ``frozen``, the last step moves only the rows from
+    ``frozen`` on, by swapping their vectors among themselves (so the checkpoint's RMS radius, which motion is
+    measured in, stays the same): the first ``frozen`` rows do not move at all."""
     rng = np.random.default_rng(seed)
     labels = np.arange(n) % 3
     examples = pd.DataFrame({"example_id": [f"e{i}" for i in range(n)], "split": "train", "text": "",
@@ -28,8 +31,12 @@ def _write_run(root, n: int = N, frames: int = FRAMES, seed: int = 0):
     for t in range(frames):
         w = t / (frames - 1)
         with writer.checkpoint(epoch=t, step=t) as checkpoint:
-            checkpoint.write("hidden", ((1 - w) * start + w * centres[labels] + rng.normal(scale=0.3, size=(n, DIM)))
-                             .astype(np.float32))
+            hidden = ((1 - w) * start + w * centres[labels] + rng.normal(scale=0.3, size=(n, DIM))).astype(np.float32)
+            if frozen and t == frames - 1:
+                hidden = before.copy()
+                hidden[frozen:] = before[frozen + rng.permutation(n - frozen)]
+            checkpoint.write("hidden", hidden)
+            before = hidden
     return writer.finish()
 
 
@@ -242,10 +249,16 @@ def test_the_background_index_build_waits_while_a_page_runs(run, monkeypatch):
     assert neighbor_index.stored_neighbors(run, run.checkpoints[0]) is not None
 
 
+QUICK = {"tsne": {"early_exaggeration_iter": 50, "n_iter": 100, "warm_iter": 50, "budget_iter": 60,
+                  "budget_exaggeration_iter": 40}, "umap": {"budget_epochs": 50}}
+
+
+@pytest.mark.parametrize("mode", ["budget", "warm"])
 @pytest.mark.parametrize("method", ["tsne", "umap"])
-def test_big_runs_fit_a_sample_and_place_the_rest_next_to_their_neighbours(run, monkeypatch, method):
+def test_big_runs_fit_a_sample_and_place_the_rest_next_to_their_neighbours(run, monkeypatch, method, mode):
     """Above PLACE_ABOVE rows a frame is fitted on a seeded sample; every other point is placed among the
-    fitted points of its own class (the clusters of the last checkpoint)."""
+    fitted points of its own class (the clusters of the last checkpoint). Budget frames too: their chain runs
+    on the sample."""
     from sklearn.neighbors import NearestNeighbors
 
     from hiddenrep.reduce import metrics as quality
@@ -253,7 +266,7 @@ def test_big_runs_fit_a_sample_and_place_the_rest_next_to_their_neighbours(run, 
     monkeypatch.setattr(project_module, "PLACE_ABOVE", 200)
     monkeypatch.setattr(project_module, "FIT_SAMPLE", 120)
     fitted = []
-    original = project_module._reducer
+    original, budgeted = project_module._reducer, project_module._budgeted
 
     def spy(request, **kwargs):
         reducer = original(request, **kwargs)
@@ -262,33 +275,43 @@ def test_big_runs_fit_a_sample_and_place_the_rest_next_to_their_neighbours(run, 
         return reducer
 
     monkeypatch.setattr(project_module, "_reducer", spy)
-    quick = {"tsne": {"early_exaggeration_iter": 50, "n_iter": 100, "warm_iter": 50}, "umap": {}}[method]
-    proj = project_run(run, method=method, checkpoints=["0002", "0003"], params=quick, cache=False, metrics=False)
-    assert fitted == [120, 120]  # both frames (the warm one too) fitted on the sample alone
+    monkeypatch.setattr(project_module, "_budgeted", lambda request, before, after, previous:
+                        fitted.append(len(after)) or budgeted(request, before, after, previous))
+    proj = project_run(run, method=method, mode=mode, checkpoints=["0002", "0003"], params=QUICK[method],
+                       cache=False, metrics=False)
+    assert fitted == [120, 120]  # both frames (the warm or budget one too) fitted on the sample alone
     coords, labels = proj.coords[-1], np.arange(N) % 3
     sample = quality.sample_rows(N, seed=0, size=120)
     placed = np.setdiff1d(np.arange(N), sample)
     _, nearest = NearestNeighbors(n_neighbors=1).fit(coords[sample]).kneighbors(coords[placed])
     assert (labels[sample][nearest[:, 0]] == labels[placed]).mean() > 0.9
-    again = project_run(run, method=method, checkpoints=["0002", "0003"], params=quick, cache=False, metrics=False)
+    again = project_run(run, method=method, mode=mode, checkpoints=["0002", "0003"], params=QUICK[method],
+                        cache=False, metrics=False)
     np.testing.assert_array_equal(again.coords, proj.coords)  # seeded: the same sample, the same frames
+    if mode == "budget":  # a placed row moves as far as the model moved it, not as far as its neighbours did
+        still = _write_run(run.path.parent / "frozen", frozen=N // 2)  # half the rows did not move at the last step
+        frames = project_run(still, method=method, mode=mode, checkpoints=["0002", "0003"], params=QUICK[method],
+                             cache=False, metrics=False).coords
+        moved = np.linalg.norm(frames[0] - frames[1], axis=1)  # a budget frame is drawn in the next one's axes
+        still_moved, others_moved = np.median(moved[placed[placed < N // 2]]), np.median(moved[placed[placed >= N // 2]])
+        assert still_moved < 0.2 * others_moved, (still_moved, others_moved)
 
-    placed_entry = cached_frames(run, method=method).cache_path
+    placed_entry = cached_frames(run, method=method, mode=mode).cache_path
     monkeypatch.setattr(project_module, "PLACE_NEIGHBORS", 5)  # placed another way: another entry
-    assert cached_frames(run, method=method).cache_path != placed_entry
+    assert cached_frames(run, method=method, mode=mode).cache_path != placed_entry
     monkeypatch.setattr(project_module, "PLACE_ABOVE", 10_000)  # every row fitted: never the placed frames' entry
-    assert cached_frames(run, method=method).cache_path != placed_entry
+    assert cached_frames(run, method=method, mode=mode).cache_path != placed_entry
 
 
 @pytest.mark.parametrize("method", ["tsne", "umap"])
 def test_placed_frames_are_nearly_as_trustworthy_as_frames_fitted_on_every_row(run, monkeypatch, method):
     from sklearn.manifold import trustworthiness
 
-    quick = {"tsne": {"early_exaggeration_iter": 50, "n_iter": 100, "warm_iter": 50}, "umap": {}}[method]
     hidden = np.asarray(run.load(run.checkpoints[-1], "hidden"))
 
     def trust_of_last_frame() -> float:
-        proj = project_run(run, method=method, checkpoints=["0002", "0003"], params=quick, cache=False, metrics=False)
+        proj = project_run(run, method=method, mode="warm", checkpoints=["0002", "0003"], params=QUICK[method],
+                           cache=False, metrics=False)
         return trustworthiness(hidden, proj.coords[-1], n_neighbors=10)
 
     every_row = trust_of_last_frame()

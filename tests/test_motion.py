@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hiddenrep.reduce import cached_frames, project_run
+from hiddenrep.reduce import DEFAULT_MODES, cached_frames, project_run
 from hiddenrep.reduce.metrics import hidden_motion, jitter, motion_summary, screen_motion, spearman
 from hiddenrep.reduce.synthetic import ArrayRun, auroc, mover_auroc, movers_run, static_run
 
-STABLE = "budget"  # the motion-faithful mode (not the default: it loses trustworthiness on real runs, README)
+STABLE = "budget"  # the stable default of t-SNE and UMAP (README "Defaults and why")
 FAST = {"tsne": {"n_iter": 250, "early_exaggeration_iter": 100, "warm_iter": 100, "budget_iter": 60,
                  "budget_exaggeration_iter": 40},
         "umap": {"n_epochs": 100}}
@@ -120,6 +120,7 @@ def test_budget_mode_keeps_every_transitions_motion_fidelity_at_its_floor(drifti
 
 @pytest.mark.parametrize("method", ["tsne", "umap"])
 def test_the_stable_mode_holds_still_when_nothing_moved(control, method):
+    assert DEFAULT_MODES[method] == STABLE  # these tests test the default
     hidden = control.run.hidden[0]
     still = project_run(static_run(hidden), method=method, mode=STABLE, params=FAST[method], cache=False).coords
     noise = [project_run(static_run(hidden), method=method, mode="independent", checkpoints=["0000"],

@@ -19,9 +19,11 @@ for its neighbourhoods that its motion allows. Why these choices (measured, READ
 * Backwards, from the trained model's picture: run forwards, the chain starts from the untrained
   network's layout and the budgets never let it reorganise into the trained clusters; backwards, the
   late frames, where the model changes least, keep the trained picture.
-* ``power`` 5: motion fidelity is a rank correlation, so any increasing map of δH ranks the same; a
+* ``power`` 4: motion fidelity is a rank correlation, so any increasing map of δH ranks the same; a
   convex one holds the points the model barely moved tight while giving the movers room to reach their
-  new neighbourhood (movers stuck half-way are intruders, which is what costs trustworthiness).
+  new neighbourhood (movers stuck half-way are intruders, which is what costs trustworthiness). 5 held
+  the points below the median too tight once the scale could grow past its old cap (:attr:`Budget.RANGE`);
+  3 left the default run 0.004 lower in trustworthiness.
 * The floor, not a fixed scale: one scale for every transition was too tight where the model's steps
   rank like the layout's own moves and too loose where they do not (at the same median ρ, the default
   run's trustworthiness rose from 0.869 to 0.89 with it).
@@ -104,7 +106,9 @@ class Budget:
     """
 
     GROWTH = 1.25
-    RANGE = 64.0  # the scale stays within [scale / RANGE, scale * RANGE]
+    # The scale stays within [scale / RANGE, scale * RANGE]. 64 was a cap that bound: on the bilstm run every
+    # transition but the first reached it with ρₜ at 0.75-0.84, far above the floor, so the floor is what limits it.
+    RANGE = 1024.0
 
     def __init__(self, before: np.ndarray, after: np.ndarray, previous: np.ndarray, scale: float, power: float,
                  floor: float | None):
@@ -143,22 +147,27 @@ class Budget:
             grown = self._holds(layout)
             self.scale = min(self.high, self.scale * self.GROWTH) if grown else max(self.low, self.scale / self.GROWTH)
 
-    def settle(self, layout: np.ndarray) -> np.ndarray:
-        """The final frame: ``layout`` clamped (the scale first shrunk until the floor holds) and mapped back
-        onto ``previous``, so no point is further than its budget from where it was there."""
+    def held(self, layout: np.ndarray) -> np.ndarray:
+        """``layout`` clamped, the scale first shrunk until the floor holds, in ``layout``'s own axes."""
         if self.floor is not None:
             while self.scale > self.low and not self._holds(layout):
                 self.scale = max(self.low, self.scale / self.GROWTH)
+        return self.clamp(layout)
+
+    def settle(self, layout: np.ndarray) -> np.ndarray:
+        """The final frame: ``layout`` clamped (the scale first shrunk until the floor holds) and mapped back
+        onto ``previous``, so no point is further than its budget from where it was there."""
+        self.held(layout)
         layout, (size, rotation, centre, target) = self._clamped(layout)
         return (layout - target) @ rotation.T / size + centre  # the map that took ``previous`` onto it, undone
 
 
-STEERS = 40  # budget scale checks per frame (each a Spearman + Procrustes on the metric sample: milliseconds;
-# 15 left the bilstm run 0.01 lower in trustworthiness: fewer chances to grow)
+STEERS = 80  # budget scale checks per frame (each a Spearman + Procrustes on the metric sample: milliseconds;
+# 15 left the bilstm run 0.01 lower in trustworthiness than 40, and 80 another 0.002-0.004 higher than 40)
 
 
 def tsne_layout(X: np.ndarray, budget: Budget, *, perplexity: float, n_iter: int, exaggeration_iter: int,
-                exaggeration: float, random_state: int, n_jobs: int = 1) -> np.ndarray:
+                exaggeration: float, random_state: int, n_jobs: int = -1) -> np.ndarray:
     """A t-SNE layout of ``X`` started at ``budget.previous``, every point kept within its budget of it:
     ``exaggeration_iter`` steps at ``exaggeration`` (momentum 0.5, as openTSNE's early phase), then ``n_iter``
     plain ones. The exaggerated phase lets an early checkpoint's clusters form within their budgets (measured,
@@ -204,13 +213,15 @@ def _gradient_without_error(n_points: int):
     return gradient
 
 
-EXACT_BELOW = 4096  # umap-learn's own threshold: below it its neighbours are exact, above it NN-descent's
+# Below it the neighbours are exact (umap-learn's own threshold is 4,096): up to 8,192 rows the search costs
+# about a second and spares NN-descent's compile, which numba cannot cache (a big run's 5,000-row sample).
+EXACT_BELOW = 8192
 
 
 def fuzzy_graph(X: np.ndarray, n_neighbors: int, random_state: int):
     """umap-learn's fuzzy graph of ``X`` (COO), as ``UMAP.fit`` builds it, but with the exact neighbours of a
     small ``X`` found by scikit-learn: ``UMAP.fit`` finds them through a Python-level pairwise-distance
-    callback (3.3 of a 600-point frame's 4.1 s here, py-spy/cProfile); above :data:`EXACT_BELOW` rows
+    callback (3.3 of a 600-point frame's 4.1 s here, py-spy/cProfile); from :data:`EXACT_BELOW` rows on
     umap-learn's own NN-descent, as ``UMAP.fit``."""
     from .reducers import UMAP_LOCK, exact_neighbors, import_umap
 

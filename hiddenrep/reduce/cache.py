@@ -18,7 +18,7 @@ import numpy as np
 
 from ..store import atomic_write_bytes, atomic_write_json
 
-CACHE_VERSION = 2  # 2: motion fidelity columns
+CACHE_VERSION = 3  # 2: motion fidelity columns; 3: budget frames steered further (Budget.RANGE, STEERS, exact graphs)
 
 
 def key_hash(key: dict) -> str:

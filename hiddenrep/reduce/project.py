@@ -27,12 +27,13 @@ from .cache import CACHE_VERSION, FrameCache
 from .reducers import PCA, TSNE, UMAP, UMAP_LOCK, check_data, import_umap
 
 METHODS = ("pca", "tsne", "umap")
-# Modes each method supports, its default first. ``anchored`` wins on bench/motion.py's synthetic controls;
-# it becomes the default once it has been measured on the three real runs too (README "Defaults and why").
+# Modes each method supports, its default first. ``budget`` is the t-SNE / UMAP default since it met every
+# target of bench/motion.py on all three runs (README "Defaults and why"); ``warm`` streams its frames as they
+# are computed and is kept for that, the others for comparison.
 MODES = {
     "pca": ("joint-pca", "procrustes", "independent"),
-    "tsne": ("warm", "budget", "anchored", "procrustes", "independent"),
-    "umap": ("warm", "budget", "anchored", "aligned", "procrustes", "independent"),
+    "tsne": ("budget", "warm", "anchored", "procrustes", "independent"),
+    "umap": ("budget", "warm", "anchored", "aligned", "procrustes", "independent"),
 }
 DEFAULT_MODES = {method: modes[0] for method, modes in MODES.items()}
 # Every parameter a method takes, with its default; ``warm_*`` apply to frames after the first in warm and
@@ -42,11 +43,11 @@ PARAMS = {
     "pca": {},
     "tsne": {"perplexity": 30.0, "early_exaggeration_iter": 250, "n_iter": 500,
              "warm_iter": 150, "warm_shrink": 0.5, "anchor_power": 1.0, "anchor_rounds": 15, "budget_scale": 0.3,
-             "budget_power": 5.0, "budget_floor": 0.62, "budget_iter": 100, "budget_exaggeration_iter": 250,
+             "budget_power": 4.0, "budget_floor": 0.62, "budget_iter": 100, "budget_exaggeration_iter": 250,
              "budget_exaggeration": 4.0},
     "umap": {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": None, "warm_epochs": 30, "warm_learning_rate": 0.1,
              "alignment_regularisation": 0.01, "alignment_window_size": 3, "anchor_power": 1.0, "anchor_rounds": 3,
-             "budget_scale": 0.4, "budget_power": 5.0, "budget_learning_rate": 1.0, "budget_floor": 0.62,
+             "budget_scale": 0.4, "budget_power": 4.0, "budget_learning_rate": 1.0, "budget_floor": 0.62,
              "budget_epochs": 100},
 }
 METRIC_COLUMNS = (*quality.COLUMNS, "seconds")
@@ -55,11 +56,12 @@ _LIBRARIES = {"pca": ("numpy",), "tsne": ("numpy", "openTSNE"), "umap": ("numpy"
 # in each): below it (the default run: 10k x 11) the fit is exact; at 100k x 21 the fit reads ~9.5k rows
 # per checkpoint instead of 2.1M rows, and two principal axes of a 32-d cloud are pinned by far fewer.
 PCA_FIT_ROWS = 200_000
-# Sample, then place: above PLACE_ABOVE rows a t-SNE / UMAP frame (modes warm, procrustes, independent) is
-# fitted on FIT_SAMPLE seeded rows, the same rows in every frame (their neighbours searched exactly), and every
-# other row is put at the weighted mean of the positions of its PLACE_NEIGHBORS nearest fitted rows in the hidden
-# space. Budget and anchored frames are always fitted on every row. bench/scale.py --methods tsne,umap at 100k x
-# 21, side by side, abridged (README "Big runs" has the lines as printed; trustworthiness of the warm frame):
+# Sample, then place: above PLACE_ABOVE rows a t-SNE / UMAP frame (modes budget, warm, procrustes, independent)
+# is fitted on FIT_SAMPLE seeded rows, the same rows in every frame (their neighbours searched exactly; budget
+# mode runs its whole chain on them), and every other row is put at the weighted mean of the positions of its
+# PLACE_NEIGHBORS nearest fitted rows in the hidden space. Anchored frames are always fitted on every row.
+# bench/scale.py --methods tsne,umap at 100k x 21, warm mode, side by side, abridged (README "Big runs" has the
+# lines as printed; trustworthiness of the warm frame; load 2-4: on a quiet machine t-SNE's first frame took 10.0 s):
 #   t-SNE  sample 5k + neighbours: first frame 31.0 s, next frame 5.7 s; trustworthiness 0.960
 #   t-SNE  sample 5k + transform:  first frame 41.5 s, next frame 28.4 s; trustworthiness 0.962
 #   t-SNE  sample 10k + neighbours: first frame 33.7 s, next frame 15.1 s; trustworthiness 0.959
@@ -73,7 +75,7 @@ PCA_FIT_ROWS = 200_000
 PLACE_ABOVE = 20_000
 FIT_SAMPLE = 5_000
 PLACE_NEIGHBORS = 10
-PLACED_MODES = ("warm", "procrustes", "independent")
+PLACED_MODES = ("warm", "budget", "procrustes", "independent")
 _KEY_LOCKS: dict[str, threading.Lock] = {}
 _KEY_LOCKS_GUARD = threading.Lock()
 
@@ -509,16 +511,35 @@ def _budget_chain(request: _Request, hidden, *, start: int, progress=None):
     """Budget mode's frames from ``start`` on. The chain runs backwards from the last checkpoint (an
     ordinary layout; :mod:`.budget` says why), so every frame is computed before the first is yielded;
     ``progress(done, total)`` follows the chain meanwhile. Frames before ``start`` (cached) came from
-    the same deterministic chain."""
+    the same deterministic chain. Above :data:`PLACE_ABOVE` rows the chain runs on the seeded sample and
+    each frame's other rows are placed beside their nearest sampled rows (:func:`_beside_neighbours`), then
+    held to their own budgets, at the scale the sample's frame settled on or below it until the frame's motion
+    fidelity over all rows holds the floor: placed beside its neighbours alone, a row moves as its
+    neighbourhood does, not as the model moved it."""
     total = len(request.checkpoints)
-    frames, seconds = {}, {}
+    placed = _placed(request.method, request.mode, len(request.rows))
+    fit = quality.sample_rows(len(request.rows), seed=request.random_state, size=FIT_SAMPLE) if placed else slice(None)
+    rest = np.setdiff1d(np.arange(len(request.rows)), fit) if placed else None
+    frames, seconds, fitted = {}, {}, {}  # fitted: the chain's own rows (the sample, when placed)
     for index in range(total - 1, start - 1, -1):
         began = time.perf_counter()
+        X = hidden(index)
         if index == total - 1:
-            coords = _reducer(request).fit_transform(hidden(index))
+            coords, allowed = _reducer(request, exact_knn=placed).fit_transform(X[fit]), None
         else:
-            coords = _budgeted(request, hidden(index + 1), hidden(index), frames[index + 1].astype(np.float64))
-        frames[index] = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next step starts from
+            coords, allowed = _budgeted(request, hidden(index + 1)[fit], X[fit], fitted[index + 1].astype(np.float64))
+        fitted[index] = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next step starts from
+        fitted.pop(index + 1, None)
+        if placed:
+            frame = np.empty((len(X), request.n_components), dtype=np.float32)
+            frame[fit], frame[rest] = fitted[index], _beside_neighbours(X[fit], fitted[index], X[rest])
+            if allowed is not None:  # every row held to its own budget, the floor checked over all of them
+                everyone = budget.Budget(hidden(index + 1), X, frames[index + 1], allowed.scale,
+                                         request.params["budget_power"], request.params["budget_floor"])
+                frame[rest] = everyone.held(frame.astype(np.float64))[rest]
+            frames[index] = frame
+        else:
+            frames[index] = fitted[index]
         seconds[index] = time.perf_counter() - began
         if progress is not None:
             progress(start + total - index, total)  # the cached frames before ``start`` count as done
@@ -526,18 +547,19 @@ def _budget_chain(request: _Request, hidden, *, start: int, progress=None):
         yield index, frames[index], seconds[index]
 
 
-def _budgeted(request: _Request, before: np.ndarray, after: np.ndarray, previous: np.ndarray) -> np.ndarray:
-    """One budget-mode frame of ``after``: from ``previous`` (the layout of ``before``), each point's move
-    capped by how far the model moved it, the cap's scale steered to keep this transition's motion fidelity
-    at ``budget_floor`` or above (:class:`.budget.Budget`)."""
+def _budgeted(request: _Request, before: np.ndarray, after: np.ndarray, previous: np.ndarray):
+    """One budget-mode frame of ``after`` and its budgets: from ``previous`` (the layout of ``before``), each
+    point's move capped by how far the model moved it, the cap's scale steered to keep this transition's motion
+    fidelity at ``budget_floor`` or above (:class:`.budget.Budget`)."""
     p, seed = request.params, request.random_state
     allowed = budget.Budget(before, after, previous, p["budget_scale"], p["budget_power"], p["budget_floor"])
     if request.method == "tsne":
         return budget.tsne_layout(after, allowed, perplexity=p["perplexity"], n_iter=p["budget_iter"],
                                   exaggeration_iter=p["budget_exaggeration_iter"],
-                                  exaggeration=p["budget_exaggeration"], random_state=seed)
+                                  exaggeration=p["budget_exaggeration"], random_state=seed), allowed
     return budget.umap_layout(after, allowed, n_neighbors=p["n_neighbors"], min_dist=p["min_dist"],
-                              n_epochs=p["budget_epochs"], learning_rate=p["budget_learning_rate"], random_state=seed)
+                              n_epochs=p["budget_epochs"], learning_rate=p["budget_learning_rate"],
+                              random_state=seed), allowed
 
 
 def _aligned_umap(request: _Request, hidden: list[np.ndarray]) -> list[np.ndarray]:
