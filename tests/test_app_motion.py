@@ -83,3 +83,32 @@ def test_mode_picker_says_each_trade_off(mode):
     from hiddenrep.ui.widgets import MODE_LABELS
 
     assert ":" in MODE_LABELS[mode] or "(" in MODE_LABELS[mode]
+
+
+def test_explore_shows_a_budget_chains_progress_until_its_frames_are_on_disk(explore, tiny_run, monkeypatch):
+    """A budget chain runs backwards: its progress counts the frames it has computed, none of which is on disk
+    before the chain ends. Explore shows that progress meanwhile (it drew a traceback: "need at least one array
+    to stack"), then the frames."""
+    import threading
+
+    from hiddenrep.reduce import budget
+    from hiddenrep.ui.jobs import projection_task
+
+    release, layout = threading.Event(), budget.umap_layout
+    monkeypatch.setattr(budget, "umap_layout", lambda *a, **k: release.wait(60) and layout(*a, **k))
+    at = explore
+    next(s for s in at.selectbox if s.label == "Projection").set_value("UMAP").run()
+    names = tuple(c.name for c in tiny_run.checkpoints)
+    task = projection_task(tiny_run.path.parent, tiny_run.id, names, method="umap", mode="budget", metrics=False)
+    deadline = time.time() + 60
+    while task.progress[0] < 1:  # the last checkpoint's layout is computed; the chain waits at the next frame
+        assert time.time() < deadline
+        time.sleep(0.1)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Projecting" in p.text for p in at.get("progress")), [p.text for p in at.get("progress")]
+    release.set()
+    task.result()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("UMAP (budget)" in c.value for c in at.caption), [c.value for c in at.caption]

@@ -34,11 +34,12 @@ streamlit (a test checks).
 """
 
 from .metrics import hidden_change, jitter, procrustes
-from .project import (DEFAULT_MODES, METHODS, METRIC_COLUMNS, MODES, PARAMS, Projection, cached_frames,
-                      project_run)
+from .project import (DEFAULT_MODES, METHODS, METRIC_COLUMNS, MODES, PARAMS, WHOLE_CHAIN_MODES, Projection,
+                      cached_frames, project_run)
 from .reducers import PCA, TSNE, UMAP
 
 __all__ = [
     "DEFAULT_MODES", "METHODS", "METRIC_COLUMNS", "MODES", "PARAMS", "PCA", "Projection", "TSNE", "UMAP",
+    "WHOLE_CHAIN_MODES",
     "cached_frames", "hidden_change", "jitter", "procrustes", "project_run",
 ]

@@ -36,6 +36,9 @@ MODES = {
     "umap": ("budget", "warm", "anchored", "aligned", "procrustes", "independent"),
 }
 DEFAULT_MODES = {method: modes[0] for method, modes in MODES.items()}
+# Modes whose frames come from one chain run backwards (:func:`_budget_chain`): their progress counts the frames
+# the chain has computed, but none is on disk (nor drawable) before the whole chain is done.
+WHOLE_CHAIN_MODES = ("budget",)
 # Every parameter a method takes, with its default; ``warm_*`` apply to frames after the first in warm and
 # anchored mode, ``anchor_*`` in anchored mode only (see :func:`_anchoring`), ``budget_*`` in budget mode
 # (see :mod:`.budget`; its last frame is an ordinary layout, the others take the ``budget_*`` steps).

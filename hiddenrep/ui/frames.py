@@ -47,15 +47,19 @@ class Frames:
 def frames_to_draw(run: Run, checkpoints: tuple[str, ...], method: str, mode: str) -> Frames:
     """The projection of ``checkpoints`` (frames only), or while none of its frames is ready the last complete
     one this session drew of the same run, method and mode (see the module docstring)."""
+    from ..reduce import WHOLE_CHAIN_MODES
+
     task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode, metrics=False)
-    ready = wait_for_frames(task, len(checkpoints))
+    ready = written = wait_for_frames(task, len(checkpoints))
+    if mode in WHOLE_CHAIN_MODES and not task.done:
+        ready = 0  # its progress counts the frames its chain has computed: none is on disk before the chain ends
     drawn = _drawn()
     where = (run.identity, method, mode)
     if ready == len(checkpoints):
         drawn[where] = checkpoints
     elif ready == 0 and where in drawn and not (task.done and task.error is not None):
-        return Frames(task, checkpoints, ready, drawn[where], len(drawn[where]))
-    return Frames(task, checkpoints, ready, checkpoints, ready)
+        return Frames(task, checkpoints, written, drawn[where], len(drawn[where]))
+    return Frames(task, checkpoints, written, checkpoints, ready)
 
 
 def metrics_state(run: Run, frames: Frames, method: str, mode: str) -> tuple[bool, Task | None]:
