@@ -244,7 +244,7 @@ def method_rows(run, method: str, checkpoints: list[str], full_up_to: float = fl
             print(f"{n:>7} {FRAMES:>5} python: {method} ({mode}), {name}: {seconds}; trustworthiness "
                   f"{metrics['trustworthiness'].iloc[0]:.3f}, {metrics['trustworthiness'].iloc[1]:.3f}; motion "
                   f"fidelity {metrics['motion_fidelity'].iloc[1]:.3f}; load {os.getloadavg()[0]:.1f}", flush=True)
-    if DEFAULT_MODES[method] == "budget":  # its chain runs backwards: every frame arrives when the chain is done
+    if DEFAULT_MODES[method] == "budget" and (placed or n <= full_up_to):  # a backwards chain: frames arrive together
         arrived, started = [], time.perf_counter()
         project_run(run, method=method, cache=False, metrics=False,
                     on_frame=lambda p: arrived.append(time.perf_counter() - started))

@@ -9,11 +9,11 @@ One entry point::
     proj.metrics     # per frame: checkpoint, epoch, trustworthiness, knn_kept, jitter, hidden_change,
                      # motion_fidelity, motion_fidelity_knn, seconds
 
-Modes (``MODES[method]``, default first): ``warm`` (each checkpoint starts from the previous layout
-with a short schedule), ``budget`` (t-SNE/UMAP: backwards from the last checkpoint's layout, each frame
+Modes (``MODES[method]``, default first): ``budget`` (the t-SNE/UMAP default: backwards from the last checkpoint's layout, each frame
 starting from the next one, and after every optimiser step each point is cut back to a budget that
 grows with how far the model moved it, scaled per transition to keep its motion fidelity at a floor,
-:mod:`.budget`: a point moves on screen when, and as much as, the model moved it), ``anchored`` (warm, each point held to its previous position
+:mod:`.budget`: a point moves on screen when, and as much as, the model moved it), ``warm`` (each
+checkpoint starts from the previous layout with a short schedule; its frames stream in), ``anchored`` (warm, each point held to its previous position
 with a weight that falls as its hidden neighbourhood changes), ``independent`` (each checkpoint alone;
 for comparison), ``procrustes`` (independent, then rotated/reflected/scaled onto the previous frame),
 ``aligned`` (umap-learn's AlignedUMAP) and ``joint-pca`` (one PCA basis fitted on all checkpoints). README "Projections"
@@ -24,7 +24,8 @@ Frames as they arrive: results are cached on disk beside the run, one file per f
 soon as the frame is done. ``project_run(..., progress=f, on_frame=g)`` calls ``f(done, total)`` and
 ``g(partial_projection)`` after every frame; a page that runs ``project_run`` in a background thread
 can instead poll ``cached_frames(run, **same_arguments)``, which returns the frames already on disk
-(``proj.complete`` tells when all are there) and never computes.
+(``proj.complete`` tells when all are there) and never computes. In :data:`WHOLE_CHAIN_MODES` (budget)
+``f`` follows the backwards chain while it runs, and every frame is written when it is done.
 
 Importing this package imports neither torch nor umap/openTSNE; those load on first use, and umap
 is imported with numba's on-disk compile cache on (see :func:`reducers.import_umap`).

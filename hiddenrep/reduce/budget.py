@@ -172,12 +172,18 @@ def tsne_layout(X: np.ndarray, budget: Budget, *, perplexity: float, n_iter: int
     ``exaggeration_iter`` steps at ``exaggeration`` (momentum 0.5, as openTSNE's early phase), then ``n_iter``
     plain ones. The exaggerated phase lets an early checkpoint's clusters form within their budgets (measured,
     README "Defaults and why": the bilstm run's untrained first frame 0.71 → 0.82 trustworthiness with 250
-    exaggerated steps, as many as openTSNE's own early phase)."""
+    exaggerated steps, as many as openTSNE's own early phase). The neighbours are exact
+    (:func:`~.reducers.exact_neighbors`, as a sampled frame's): openTSNE's Annoy search above 1,000 rows took
+    seconds per frame and, threaded, depends on the number of cores."""
     from openTSNE import TSNEEmbedding, affinity
+    from openTSNE.nearest_neighbors import PrecomputedNeighbors
+
+    from .reducers import exact_neighbors
 
     perplexity = min(perplexity, (len(X) - 1) / 3)
-    affinities = affinity.PerplexityBasedNN(X, perplexity=perplexity, n_jobs=n_jobs, random_state=random_state,
-                                            verbose=False)
+    indices, distances = exact_neighbors(X, min(len(X) - 1, int(3 * perplexity)) + 1)  # itself first
+    affinities = affinity.PerplexityBasedNN(perplexity=perplexity, random_state=random_state, verbose=False,
+                                            knn_index=PrecomputedNeighbors(indices[:, 1:], distances[:, 1:]))
     embedding = TSNEEmbedding(budget.previous.copy(), affinities, n_jobs=n_jobs, random_state=random_state,
                               verbose=False)
     every = max(1, (exaggeration_iter + n_iter) // STEERS)

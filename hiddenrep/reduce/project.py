@@ -300,8 +300,8 @@ def _compute(request: _Request, progress, on_frame, metrics: bool) -> Projection
             frames.append((coords, values))
             if request.cache is not None:
                 request.cache.write(index, coords, values)
-            # budget mode's chain has reported its progress while it ran (its frames arrive all at once)
-            _notify(request, frames, None if request.mode == "budget" else progress, on_frame)
+            # a whole chain has reported its progress while it ran (its frames arrive all at once)
+            _notify(request, frames, None if request.mode in WHOLE_CHAIN_MODES else progress, on_frame)
     if metrics and _measure(request, hidden, frames) and on_frame is not None:
         on_frame(_projection(request, frames))
     return _projection(request, frames)
@@ -539,7 +539,8 @@ def _budget_chain(request: _Request, hidden, *, start: int, progress=None):
             if allowed is not None:  # every row held to its own budget, the floor checked over all of them
                 everyone = budget.Budget(hidden(index + 1), X, frames[index + 1], allowed.scale,
                                          request.params["budget_power"], request.params["budget_floor"])
-                frame[rest] = everyone.held(frame.astype(np.float64))[rest]
+                everyone.unit[fit] = np.inf  # the sample's rows keep the chain's positions: the floor is checked as drawn
+                frame[:] = everyone.held(frame.astype(np.float64))
             frames[index] = frame
         else:
             frames[index] = fitted[index]

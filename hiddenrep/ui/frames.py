@@ -33,6 +33,7 @@ class Frames:
     written: int
     checkpoints: tuple[str, ...]
     ready: int
+    whole_chain: bool = False  # its task writes every frame at the end (``reduce.WHOLE_CHAIN_MODES``)
 
     @property
     def complete(self) -> bool:
@@ -40,8 +41,8 @@ class Frames:
         return self.checkpoints == self.asked and self.ready == len(self.asked)
 
     def grew(self) -> bool:
-        """The task has written more frames since (time to redraw)."""
-        return self.task.progress[0] > self.written
+        """The task has written more frames since (time to redraw); a whole chain writes none before it ends."""
+        return not self.whole_chain and self.task.progress[0] > self.written
 
 
 def frames_to_draw(run: Run, checkpoints: tuple[str, ...], method: str, mode: str) -> Frames:
@@ -51,15 +52,16 @@ def frames_to_draw(run: Run, checkpoints: tuple[str, ...], method: str, mode: st
 
     task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode, metrics=False)
     ready = written = wait_for_frames(task, len(checkpoints))
-    if mode in WHOLE_CHAIN_MODES and not task.done:
+    whole_chain = mode in WHOLE_CHAIN_MODES and not task.done
+    if whole_chain:
         ready = 0  # its progress counts the frames its chain has computed: none is on disk before the chain ends
     drawn = _drawn()
     where = (run.identity, method, mode)
     if ready == len(checkpoints):
         drawn[where] = checkpoints
     elif ready == 0 and where in drawn and not (task.done and task.error is not None):
-        return Frames(task, checkpoints, written, drawn[where], len(drawn[where]))
-    return Frames(task, checkpoints, written, checkpoints, ready)
+        return Frames(task, checkpoints, written, drawn[where], len(drawn[where]), whole_chain)
+    return Frames(task, checkpoints, written, checkpoints, ready, whole_chain)
 
 
 def metrics_state(run: Run, frames: Frames, method: str, mode: str) -> tuple[bool, Task | None]:
