@@ -528,7 +528,8 @@ def _budget_chain(request: _Request, hidden, *, start: int, progress=None):
         began = time.perf_counter()
         X = hidden(index)
         if index == total - 1:
-            coords, allowed = _reducer(request, exact_knn=placed).fit_transform(X[fit]), None
+            # exact neighbours, as every budget frame's (budget.EXACT_BELOW): NN-descent's compile is uncacheable
+            coords, allowed = _reducer(request, exact_knn=True).fit_transform(X[fit]), None
         else:
             coords, allowed = _budgeted(request, hidden(index + 1)[fit], X[fit], fitted[index + 1].astype(np.float64))
         fitted[index] = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next step starts from
