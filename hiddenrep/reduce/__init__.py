@@ -9,15 +9,16 @@ One entry point::
     proj.metrics     # per frame: checkpoint, epoch, trustworthiness, knn_kept, jitter, hidden_change,
                      # motion_fidelity, motion_fidelity_knn, seconds
 
-Modes (``MODES[method]``, default first): ``budget`` (the t-SNE/UMAP default: backwards from the last checkpoint's layout, each frame
-starting from the next one, and after every optimiser step each point is cut back to a budget that
-grows with how far the model moved it, scaled per transition to keep its motion fidelity at a floor,
-:mod:`.budget`: a point moves on screen when, and as much as, the model moved it), ``warm`` (each
-checkpoint starts from the previous layout with a short schedule; its frames stream in), ``anchored`` (warm, each point held to its previous position
-with a weight that falls as its hidden neighbourhood changes), ``independent`` (each checkpoint alone;
-for comparison), ``procrustes`` (independent, then rotated/reflected/scaled onto the previous frame),
-``aligned`` (umap-learn's AlignedUMAP) and ``joint-pca`` (one PCA basis fitted on all checkpoints). README "Projections"
-gives the measurements behind the defaults (``bench/motion.py``); :mod:`.synthetic` holds the
+Modes (``MODES[method]``, default first): ``budget`` (the t-SNE/UMAP default: backwards from the last
+checkpoint's layout, each frame starting from the next one, and after every optimiser step each point is
+cut back to a budget that grows with how far the model moved it, scaled per transition to keep its motion
+fidelity at a floor, :mod:`.budget`: a point moves on screen when, and as much as, the model moved it),
+``warm`` (each checkpoint starts from the previous layout with a short schedule; its frames stream in),
+``anchored`` (warm, each point held to its previous position with a weight that falls as its hidden
+neighbourhood changes), ``independent`` (each checkpoint alone; for comparison), ``procrustes``
+(independent, then rotated/reflected/scaled onto the previous frame), ``aligned`` (umap-learn's
+AlignedUMAP) and ``joint-pca`` (one PCA basis fitted on all checkpoints). README "Projections" gives the
+measurements behind the defaults (``bench/motion.py``); :mod:`.synthetic` holds the
 ground-truth controls.
 
 Frames as they arrive: results are cached on disk beside the run, one file per frame, written as

@@ -147,17 +147,20 @@ class Budget:
             grown = self._holds(layout)
             self.scale = min(self.high, self.scale * self.GROWTH) if grown else max(self.low, self.scale / self.GROWTH)
 
-    def held(self, layout: np.ndarray) -> np.ndarray:
-        """``layout`` clamped, the scale first shrunk until the floor holds, in ``layout``'s own axes."""
+    def _shrink_to_floor(self, layout: np.ndarray) -> None:
         if self.floor is not None:
             while self.scale > self.low and not self._holds(layout):
                 self.scale = max(self.low, self.scale / self.GROWTH)
+
+    def held(self, layout: np.ndarray) -> np.ndarray:
+        """``layout`` clamped, the scale first shrunk until the floor holds, in ``layout``'s own axes."""
+        self._shrink_to_floor(layout)
         return self.clamp(layout)
 
     def settle(self, layout: np.ndarray) -> np.ndarray:
         """The final frame: ``layout`` clamped (the scale first shrunk until the floor holds) and mapped back
         onto ``previous``, so no point is further than its budget from where it was there."""
-        self.held(layout)
+        self._shrink_to_floor(layout)
         layout, (size, rotation, centre, target) = self._clamped(layout)
         return (layout - target) @ rotation.T / size + centre  # the map that took ``previous`` onto it, undone
 
@@ -176,14 +179,12 @@ def tsne_layout(X: np.ndarray, budget: Budget, *, perplexity: float, n_iter: int
     (:func:`~.reducers.exact_neighbors`, as a sampled frame's): openTSNE's Annoy search above 1,000 rows took
     seconds per frame and, threaded, depends on the number of cores."""
     from openTSNE import TSNEEmbedding, affinity
-    from openTSNE.nearest_neighbors import PrecomputedNeighbors
 
-    from .reducers import exact_neighbors
+    from .reducers import exact_tsne_neighbors
 
     perplexity = min(perplexity, (len(X) - 1) / 3)
-    indices, distances = exact_neighbors(X, min(len(X) - 1, int(3 * perplexity)) + 1)  # itself first
     affinities = affinity.PerplexityBasedNN(perplexity=perplexity, random_state=random_state, verbose=False,
-                                            knn_index=PrecomputedNeighbors(indices[:, 1:], distances[:, 1:]))
+                                            knn_index=exact_tsne_neighbors(X, perplexity))
     embedding = TSNEEmbedding(budget.previous.copy(), affinities, n_jobs=n_jobs, random_state=random_state,
                               verbose=False)
     every = max(1, (exaggeration_iter + n_iter) // STEERS)

@@ -132,16 +132,11 @@ class TSNE:
 
     def fit(self, X, y=None) -> "TSNE":
         from openTSNE import TSNEEmbedding, affinity, initialization
-        from openTSNE.nearest_neighbors import PrecomputedNeighbors
 
         X = check_data(X)
         seed = _seed(self.random_state)
         perplexity = min(self.perplexity, (len(X) - 1) / 3)  # openTSNE needs 3 * perplexity < n
-        if self.exact_knn:  # openTSNE's own search finds min(n - 1, 3 * perplexity) neighbours, itself not among them
-            indices, distances = exact_neighbors(X, min(len(X) - 1, int(3 * perplexity)) + 1)
-            found = {"knn_index": PrecomputedNeighbors(indices[:, 1:], distances[:, 1:])}
-        else:
-            found = {"data": X}
+        found = {"knn_index": exact_tsne_neighbors(X, perplexity)} if self.exact_knn else {"data": X}
         affinities = affinity.PerplexityBasedNN(perplexity=perplexity, n_jobs=self.n_jobs, random_state=seed,
                                                 verbose=False, **found)
         if isinstance(self.init, str):
@@ -283,6 +278,15 @@ def exact_neighbors(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
     distances, indices = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(X).kneighbors(X)
     return indices, distances.astype(np.float32)
+
+
+def exact_tsne_neighbors(X: np.ndarray, perplexity: float):
+    """The exact neighbours openTSNE's affinities read (:func:`exact_neighbors`), as its own search finds them:
+    min(n - 1, 3 x perplexity) per row, the row itself not among them."""
+    from openTSNE.nearest_neighbors import PrecomputedNeighbors
+
+    indices, distances = exact_neighbors(X, min(len(X) - 1, int(3 * perplexity)) + 1)
+    return PrecomputedNeighbors(indices[:, 1:], distances[:, 1:])
 
 
 def _square_rotation(layout: np.ndarray) -> np.ndarray:
