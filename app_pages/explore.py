@@ -74,9 +74,11 @@ except LookupError as error:
 take_click(state.SCATTER)  # before drawing, so the chart already rings the clicked point
 chart_column, side = st.columns([3, 2])
 with chart_column:
-    spec, spec_key = open_at_linked_frame(view["spec"], view["key"])  # a shared link names a checkpoint
-    epoch_scatter_view(spec, spec_key, focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER)
-    st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints, "
+    spec, spec_key = open_at_linked_frame(view["spec"], view["key"], view["first"])  # a link names a checkpoint
+    epoch_scatter_view(spec, spec_key, focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER,
+                       first_frame=view["first"])
+    latest = " (the last ones: a budget chain runs from the trained model back)" if view["first"] else ""
+    st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints{latest}, "
                f"{method.upper()} ({mode}). Scrubbing and play run in your browser.")
     with st.popover("Download run or projection", icon=":material/download:"):
         run_downloads(run, projection=(method, mode, checkpoints) if metrics_in else None)

@@ -26,11 +26,11 @@ Python side, once per size, in this process (`python` lines): PCA frames (first 
 before any metric, the metrics pass after them, the neighbour index of one checkpoint, a neighbour
 table read from the index against computed directly, and with ``--methods`` t-SNE / UMAP on the last two
 checkpoints in their stable default (``budget``: the last fitted from scratch, the one before held to its
-motion budget) and in ``warm`` mode (the frames it streams: a fit from scratch, then a warm one): seconds per
-frame, trustworthiness, motion fidelity; above ``hiddenrep.reduce.project.PLACE_ABOVE`` rows the app's "sample +
-neighbours" (a seeded sample fitted, every other row placed beside its nearest fitted rows), for warm beside the
-same sample placed by the reducer's own transform and beside twice the sample; every row fitted up to
-``--full-up-to``.
+motion budget) and in ``warm`` mode (a fit from scratch, then a warm one): seconds per frame, trustworthiness,
+motion fidelity, and a whole budget chain's frames as they stream in (last checkpoint first); above
+``hiddenrep.reduce.project.PLACE_ABOVE`` rows the app's "sample + neighbours" (a seeded sample fitted, every other
+row placed beside its nearest fitted rows), for warm beside the same sample placed by the reducer's own transform
+and beside twice the sample; every row fitted up to ``--full-up-to``.
 
 A row that misses its time limit prints ">limit". Shared 2-core machine: read the ratios.
 Run: .venv/bin/python bench/scale.py [--sizes 10000,50000,100000] [--renderers vega,pixels,webgl|none] [--limit 150]
@@ -244,12 +244,14 @@ def method_rows(run, method: str, checkpoints: list[str], full_up_to: float = fl
             print(f"{n:>7} {FRAMES:>5} python: {method} ({mode}), {name}: {seconds}; trustworthiness "
                   f"{metrics['trustworthiness'].iloc[0]:.3f}, {metrics['trustworthiness'].iloc[1]:.3f}; motion "
                   f"fidelity {metrics['motion_fidelity'].iloc[1]:.3f}; load {os.getloadavg()[0]:.1f}", flush=True)
-    if DEFAULT_MODES[method] == "budget" and (placed or n <= full_up_to):  # a backwards chain: frames arrive together
+    if DEFAULT_MODES[method] == "budget" and (placed or n <= full_up_to):  # a backwards chain, streamed last first
         arrived, started = [], time.perf_counter()
         project_run(run, method=method, cache=False, metrics=False,
                     on_frame=lambda p: arrived.append(time.perf_counter() - started))
-        print(f"{n:>7} {FRAMES:>5} python: {method} (budget), all {len(arrived)} frames: the first on screen after "
-              f"{arrived[0]:.1f} s, the last {arrived[-1]:.1f} s; load {os.getloadavg()[0]:.1f}", flush=True)
+        gaps = np.diff(arrived)
+        print(f"{n:>7} {FRAMES:>5} python: {method} (budget), all {len(arrived)} frames streamed: the first (last "
+              f"checkpoint) after {arrived[0]:.1f} s, then one every {np.median(gaps):.1f} s (slowest "
+              f"{gaps.max():.1f} s), the last after {arrived[-1]:.1f} s; load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def fps(page, renderer: str, limit: float) -> float | None:

@@ -85,12 +85,14 @@ def test_mode_picker_says_each_trade_off(mode):
     assert ":" in MODE_LABELS[mode] or "(" in MODE_LABELS[mode]
 
 
-def test_explore_shows_a_budget_chains_progress_until_its_frames_are_on_disk(explore, tiny_run, monkeypatch):
-    """A budget chain runs backwards: its progress counts the frames it has computed, none of which is on disk
-    before the chain ends. Explore shows that progress meanwhile (it drew a traceback: "need at least one array
-    to stack"), then the frames."""
+def test_explore_draws_a_budget_chains_frames_as_they_land_the_last_checkpoint_first(explore, tiny_run, monkeypatch):
+    """A budget chain runs backwards from the last checkpoint: Explore draws each frame as it is written, the
+    trained model's picture first, with the chain's progress above it (before, it drew nothing, or a traceback,
+    until the whole chain was done). The chart is told which checkpoint its first frame is, so a click names the
+    right one."""
     import threading
 
+    from conftest import components
     from hiddenrep.reduce import budget
     from hiddenrep.ui.jobs import projection_task
 
@@ -101,14 +103,21 @@ def test_explore_shows_a_budget_chains_progress_until_its_frames_are_on_disk(exp
     names = tuple(c.name for c in tiny_run.checkpoints)
     task = projection_task(tiny_run.path.parent, tiny_run.id, names, method="umap", mode="budget", metrics=False)
     deadline = time.time() + 60
-    while task.progress[0] < 1:  # the last checkpoint's layout is computed; the chain waits at the next frame
+    while task.progress[0] < 1:  # the last checkpoint's frame is written; the chain waits at the one before it
         assert time.time() < deadline
         time.sleep(0.1)
     at.run()
     assert not at.exception, at.exception
     assert any("Projecting" in p.text for p in at.get("progress")), [p.text for p in at.get("progress")]
+    (chart,) = components(at)
+    assert json.loads(chart.proto.json_args)["first_frame"] == len(names) - 1
+    titles = next(p for p in scatter_spec(at)["params"] if p["name"] == "titles")["value"]
+    assert len(titles) == 1 and titles[0].startswith(tiny_run.checkpoints[-1].label), titles
+    assert any(f"1 of {len(names)} checkpoints" in c.value for c in at.caption), [c.value for c in at.caption]
     release.set()
     task.result()
     at.run()
     assert not at.exception, at.exception
-    assert any("UMAP (budget)" in c.value for c in at.caption), [c.value for c in at.caption]
+    (chart,) = components(at)
+    assert json.loads(chart.proto.json_args)["first_frame"] == 0
+    assert any(f"{len(names)} of {len(names)} checkpoints" in c.value for c in at.caption), [c.value for c in at.caption]

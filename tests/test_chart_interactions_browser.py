@@ -116,3 +116,42 @@ def test_a_long_tooltip_stays_inside_the_chart_and_never_takes_a_click(browser):
         page.mouse.move(1, 1)
         page.wait_for_selector("#vg-tooltip-element.visible", state="hidden")
     page.close()
+
+
+def test_frames_arriving_before_the_checkpoint_on_screen_keep_it_there_and_a_click_names_it(browser):
+    # A budget chain's partial projection holds the last checkpoints: the chart's frame 0 is checkpoint
+    # first_frame. When earlier frames land, the checkpoint on screen must stay on screen (its frame index
+    # grows), and a click must report the checkpoint's own index, which the neighbour table and the URL read.
+    rng = np.random.default_rng(0)
+    n = 120
+    points = pd.DataFrame({"example_id": [f"e{i}" for i in range(n)], "text": ["x"] * n})
+    coords = rng.normal(size=(4, n, 2))
+
+    def render(page, first):
+        table = scatter_table(coords[first:], points, color=np.array(["a", "b"])[np.arange(n) % 2])
+        payload, key = spec_json(scatter_chart(table, frame_titles=[f"checkpoint {i}" for i in range(first, 4)]))
+        page.evaluate("([spec, tables, blob, key, first]) => window.postMessage({type: 'streamlit:render', args: {spec,"
+                      " tables, blob: new Uint8Array(blob), renderer: 'vega', spec_key: key, focus: '', interval_ms: 600,"
+                      " first_frame: first}}, '*')", [payload.spec, payload.tables, list(payload.blob), key, first])
+        page.wait_for_function(f"window.hiddenrepView && window.hiddenrepView.signal('nframes') === {4 - first}",
+                               timeout=30_000)
+
+    page = browser.new_page(viewport={"width": 900, "height": 800})
+    page.add_init_script("window.picks = []; window.addEventListener('message', (e) => {"
+                         " if (e.data && e.data.type === 'streamlit:setComponentValue') window.picks.push(e.data.value); });")
+    page.goto(INDEX.as_uri())
+    render(page, 2)  # checkpoints 2 and 3; the newest is on screen
+    assert page.evaluate("window.hiddenrepView.signal('frame')") == 1
+    scrub = "(frame) => window.hiddenrepView.signal('frame', frame).runAsync().then(() => null)"
+    page.evaluate(scrub, 0)  # the user scrubs back to checkpoint 2
+    render(page, 1)  # checkpoint 1 lands before it
+    assert page.evaluate("window.hiddenrepView.signal('frame')") == 1  # still checkpoint 2
+    assert page.inner_text("#slider input[type=range] + span") == "2"  # the slider names the checkpoint too
+    point = page.evaluate(FIND, ["symbol", None, "item.datum && item.datum.example_id"])
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_function("window.picks.length === 1")
+    assert page.evaluate("window.picks[0].frame") == 2
+    page.evaluate(scrub, 2)  # on the newest checkpoint: it stays on the newest
+    render(page, 0)
+    assert page.evaluate("window.hiddenrepView.signal('frame')") == 3
+    page.close()

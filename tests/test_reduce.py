@@ -174,23 +174,33 @@ def test_subsets_of_checkpoints_and_examples(blob_run):
     assert project_run(blob_run, method="pca", examples=mask, cache=False).coords.shape == (N_CHECKPOINTS, 50, 2)
 
 
-def test_cache_reuses_resumes_and_recovers_from_damage(blob_run, tmp_path, monkeypatch):
+@pytest.mark.parametrize("mode", ["budget", "warm"])
+def test_cache_reuses_resumes_and_recovers_from_damage(blob_run, tmp_path, monkeypatch, mode):
+    """A warm chain is cached from the first checkpoint on, a budget chain from the last one back: an interrupted
+    or damaged entry keeps the valid frames on that side, and the chain resumes from them drawing exactly what
+    an uninterrupted one draws."""
     from hiddenrep.reduce import project as project_module
 
     done = []
-    full = project_run(blob_run, method="umap", cache=tmp_path, progress=lambda d, t: done.append((d, t)))
+    full = project_run(blob_run, method="umap", mode=mode, cache=tmp_path, progress=lambda d, t: done.append((d, t)))
     assert done == [(i, N_CHECKPOINTS) for i in range(1, N_CHECKPOINTS + 1)]
     frames = sorted(full.cache_path.glob("frame-*.npz"))
-    assert len(frames) == N_CHECKPOINTS and full.mode == DEFAULT_MODES["umap"]
+    assert len(frames) == N_CHECKPOINTS
+    names = [c.name for c in blob_run.checkpoints]
+    backwards = mode == "budget"  # the default: it streams too
+    assert DEFAULT_MODES["umap"] == "budget"
 
-    frames[-1].unlink()  # a run killed before its last frame
-    frames[1].write_bytes(b"not an npz")  # a damaged file
-    partial = cached_frames(blob_run, method="umap", cache=tmp_path)
-    assert partial.checkpoints == ["0000"] and not partial.complete
+    frames[0 if backwards else -1].unlink()  # a run killed before its last frame
+    frames[2 if backwards else 1].write_bytes(b"not an npz")  # a damaged file
+    partial = cached_frames(blob_run, method="umap", mode=mode, cache=tmp_path)
+    assert partial.checkpoints == (names[-1:] if backwards else names[:1]) and not partial.complete
+    assert partial.first == (N_CHECKPOINTS - 1 if backwards else 0)
 
     shown = []
-    again = project_run(blob_run, method="umap", cache=tmp_path, on_frame=lambda p: shown.append(len(p.checkpoints)))
-    assert shown == [1, 2, 3, 4, 4]  # each frame as it lands, then once more when the metrics are in
+    again = project_run(blob_run, method="umap", mode=mode, cache=tmp_path,
+                        on_frame=lambda p: shown.append(p.checkpoints))
+    arriving = [names[-n:] if backwards else names[:n] for n in range(1, N_CHECKPOINTS + 1)]
+    assert shown == [*arriving, names]  # each frame as it lands, then once more when the metrics are in
     np.testing.assert_array_equal(again.coords, full.coords)
     assert again.metrics_complete
 
@@ -198,9 +208,9 @@ def test_cache_reuses_resumes_and_recovers_from_damage(blob_run, tmp_path, monke
         raise AssertionError("a complete cache entry was recomputed")
 
     monkeypatch.setattr(project_module, "_layouts", no_compute)
-    np.testing.assert_array_equal(project_run(blob_run, method="umap", cache=tmp_path).coords, full.coords)
+    np.testing.assert_array_equal(project_run(blob_run, method="umap", mode=mode, cache=tmp_path).coords, full.coords)
     (full.cache_path / "key.json").write_text("{broken")
-    assert cached_frames(blob_run, method="umap", cache=tmp_path).checkpoints == []
+    assert cached_frames(blob_run, method="umap", mode=mode, cache=tmp_path).checkpoints == []
 
 
 def test_default_cache_lives_beside_the_run(blob_run):

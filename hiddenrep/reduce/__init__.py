@@ -25,8 +25,9 @@ Frames as they arrive: results are cached on disk beside the run, one file per f
 soon as the frame is done. ``project_run(..., progress=f, on_frame=g)`` calls ``f(done, total)`` and
 ``g(partial_projection)`` after every frame; a page that runs ``project_run`` in a background thread
 can instead poll ``cached_frames(run, **same_arguments)``, which returns the frames already on disk
-(``proj.complete`` tells when all are there) and never computes. In :data:`WHOLE_CHAIN_MODES` (budget)
-``f`` follows the backwards chain while it runs, and every frame is written when it is done.
+(``proj.complete`` tells when all are there) and never computes. In :data:`BACKWARDS_MODES` (budget) the
+chain runs from the last checkpoint back, so the frames arrive last first and a partial projection holds the
+last checkpoints (``proj.first`` is the index of its first).
 
 Importing this package imports neither torch nor umap/openTSNE; those load on first use, and umap
 is imported with numba's on-disk compile cache on (see :func:`reducers.import_umap`).
@@ -36,12 +37,11 @@ streamlit (a test checks).
 """
 
 from .metrics import hidden_change, jitter, procrustes
-from .project import (DEFAULT_MODES, METHODS, METRIC_COLUMNS, MODES, PARAMS, WHOLE_CHAIN_MODES, Projection,
+from .project import (BACKWARDS_MODES, DEFAULT_MODES, METHODS, METRIC_COLUMNS, MODES, PARAMS, Projection,
                       cached_frames, project_run)
 from .reducers import PCA, TSNE, UMAP
 
 __all__ = [
-    "DEFAULT_MODES", "METHODS", "METRIC_COLUMNS", "MODES", "PARAMS", "PCA", "Projection", "TSNE", "UMAP",
-    "WHOLE_CHAIN_MODES",
-    "cached_frames", "hidden_change", "jitter", "procrustes", "project_run",
+    "BACKWARDS_MODES", "DEFAULT_MODES", "METHODS", "METRIC_COLUMNS", "MODES", "PARAMS", "PCA", "Projection", "TSNE",
+    "UMAP", "cached_frames", "hidden_change", "jitter", "procrustes", "project_run",
 ]

@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import (hidden_motion, procrustes, rms_radius, sample_rows, screen_motion, similarity_map, spearman,
-                      spread)
+from .metrics import (centred_ranks, hidden_motion, procrustes, ranked_correlation, rms_radius, sample_rows,
+                      screen_motion, similarity_map, spread)
 
 
 # A rigid map of the basis explains the motion when it leaves the median point under this share of its move.
@@ -118,6 +118,7 @@ class Budget:
         self.scale, self.floor = float(scale), floor
         self.low, self.high = scale / self.RANGE, scale * self.RANGE
         self.sample = sample_rows(len(self.previous))
+        self.step_ranks = centred_ranks(self.steps[self.sample])  # δH's side of every check's Spearman
 
     @property
     def allowed(self) -> np.ndarray:
@@ -136,7 +137,7 @@ class Budget:
     def fidelity(self, layout: np.ndarray) -> float:
         """ρₜ of this transition if the frame were ``layout`` (the frame before ``previous``)."""
         rows = self.sample
-        return spearman(self.steps[rows], screen_motion(layout[rows], self.previous[rows]))
+        return ranked_correlation(self.step_ranks, centred_ranks(screen_motion(layout[rows], self.previous[rows])))
 
     def _holds(self, layout: np.ndarray) -> bool:
         rho = self.fidelity(self.clamp(layout))
@@ -169,13 +170,22 @@ STEERS = 80  # budget scale checks per frame (each a Spearman + Procrustes on th
 # 15 left the bilstm run 0.01 lower in trustworthiness than 40, and 80 another 0.002-0.004 higher than 40)
 
 
+CLAMP_EVERY = 2  # t-SNE optimiser steps per clamp (and per scale check, at most): the budget is enforced after
+# every second step, and the frame's last step is always clamped (:meth:`Budget.settle`)
+TSNE_THETA = 1.0  # Barnes-Hut accuracy of a budget chain's t-SNE gradients, its last (from-scratch) layout's too
+# (openTSNE's default 0.5; unused above 10,000 points, where the gradient is FFT-interpolated). These two, 150 + 50
+# steps and the δH ranks computed once per frame took the t-SNE budget's time from 0.81-0.88x independent
+# layouts to 0.45-0.48x, trustworthiness within 0.001-0.003 of before (README "Defaults and why").
+
+
 def tsne_layout(X: np.ndarray, budget: Budget, *, perplexity: float, n_iter: int, exaggeration_iter: int,
                 exaggeration: float, random_state: int, n_jobs: int = -1) -> np.ndarray:
     """A t-SNE layout of ``X`` started at ``budget.previous``, every point kept within its budget of it:
     ``exaggeration_iter`` steps at ``exaggeration`` (momentum 0.5, as openTSNE's early phase), then ``n_iter``
     plain ones. The exaggerated phase lets an early checkpoint's clusters form within their budgets (measured,
     README "Defaults and why": the bilstm run's untrained first frame 0.71 → 0.82 trustworthiness with 250
-    exaggerated steps, as many as openTSNE's own early phase). The neighbours are exact
+    exaggerated steps; 150, with 50 plain ones, keep every run within 0.02 of independent layouts, 100 or 120
+    did not). The neighbours are exact
     (:func:`~.reducers.exact_neighbors`, as a sampled frame's): openTSNE's Annoy search above 1,000 rows took
     seconds per frame and, threaded, depends on the number of cores."""
     from openTSNE import TSNEEmbedding, affinity
@@ -187,21 +197,21 @@ def tsne_layout(X: np.ndarray, budget: Budget, *, perplexity: float, n_iter: int
                                             knn_index=exact_tsne_neighbors(X, perplexity))
     embedding = TSNEEmbedding(budget.previous.copy(), affinities, n_jobs=n_jobs, random_state=random_state,
                               verbose=False)
-    every = max(1, (exaggeration_iter + n_iter) // STEERS)
-    done = [0]
+    calls_per_steer = max(1, (exaggeration_iter + n_iter) // (STEERS * CLAMP_EVERY))
+    calls = [0]
     gradient = _gradient_without_error(len(X))
 
     def project(iteration, error, current):  # openTSNE optimises ``current`` in place
-        done[0] += 1
-        if done[0] % every == 0:
+        calls[0] += 1
+        if calls[0] % calls_per_steer == 0:
             budget.steer(current)
         current[:] = budget.clamp(current)
 
+    steps = dict(negative_gradient_method=gradient, theta=TSNE_THETA, callbacks=[project],
+                 callbacks_every_iters=CLAMP_EVERY)
     if exaggeration_iter:
-        embedding = embedding.optimize(exaggeration_iter, exaggeration=exaggeration, momentum=0.5,
-                                       negative_gradient_method=gradient, callbacks=[project], callbacks_every_iters=1)
-    embedding = embedding.optimize(n_iter, momentum=0.8, negative_gradient_method=gradient, callbacks=[project],
-                                   callbacks_every_iters=1)
+        embedding = embedding.optimize(exaggeration_iter, exaggeration=exaggeration, momentum=0.5, **steps)
+    embedding = embedding.optimize(n_iter, momentum=0.8, **steps)
     # openTSNE calls back before each step's update: the last step still needs its projection.
     return budget.settle(np.asarray(embedding, dtype=np.float64))
 

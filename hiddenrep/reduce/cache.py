@@ -2,8 +2,9 @@
 
 A frame file holds that frame's coordinates and metrics (``.npz``, read with ``allow_pickle=False``).
 Frames are written as they are computed, so another thread or process can read a projection while it
-grows. Reading stops at the first missing, unreadable or inconsistent frame: that frame and the ones
-after it are recomputed, never a crash.
+grows: from the first checkpoint on, or from the last one back for a chain run backwards (budget mode).
+Reading stops at the first missing, unreadable or inconsistent frame: that frame and the ones after it (before
+it, backwards) are recomputed, never a crash.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import numpy as np
 
 from ..store import atomic_write_bytes, atomic_write_json
 
-CACHE_VERSION = 3  # 2: motion fidelity columns; 3: budget frames steered further (Budget.RANGE, STEERS, exact graphs)
+CACHE_VERSION = 4  # 2: motion fidelity columns; 3: budget frames steered further (Budget.RANGE, STEERS, exact graphs);
+# 4: t-SNE budget frames clamped every second step at Barnes-Hut θ 1.0 (budget.CLAMP_EVERY, budget.TSNE_THETA)
 
 
 def key_hash(key: dict) -> str:
@@ -41,12 +43,15 @@ class FrameCache:
         except (OSError, ValueError):
             return False
 
-    def read(self, n_points: int, n_components: int, n_metrics: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The longest valid prefix of cached frames as (coords, metrics) pairs."""
+    def read(self, n_points: int, n_components: int, n_metrics: int, *,
+             backwards: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The longest valid prefix of cached frames as (coords, metrics) pairs; ``backwards``: the longest
+        valid suffix (in checkpoint order), as a chain run from the last checkpoint writes them."""
         if not self._key_matches():
             return []
         frames = []
-        for index in range(len(self.key["checkpoints"])):
+        indices = range(len(self.key["checkpoints"]))
+        for index in reversed(indices) if backwards else indices:
             try:
                 with np.load(self._frame_path(index), allow_pickle=False) as stored:
                     coords, metrics = stored["coords"], stored["metrics"]
@@ -56,7 +61,7 @@ class FrameCache:
                     or not np.isfinite(coords).all()):
                 break
             frames.append((coords, metrics))
-        return frames
+        return frames[::-1] if backwards else frames
 
     def start(self) -> None:
         """Make the folder and record the key; frames under a stale or damaged key.json are dropped."""

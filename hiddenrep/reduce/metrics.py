@@ -136,12 +136,30 @@ def screen_motion(before: np.ndarray, after: np.ndarray) -> np.ndarray:
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman's rank correlation (ties get average ranks); NaN when either side is constant."""
-    from scipy.stats import rankdata
+    return ranked_correlation(centred_ranks(a), centred_ranks(b))
 
-    ra, rb = rankdata(a), rankdata(b)
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    norm = np.sqrt((ra**2).sum() * (rb**2).sum())
-    return float((ra * rb).sum() / norm) if norm > 0 else float("nan")
+
+def centred_ranks(values: np.ndarray) -> np.ndarray:
+    """One side of :func:`spearman`, to reuse (a budget frame checks the same δH against 80 layouts): ranks,
+    ties averaged as scipy's ``rankdata`` does, minus their mean. Without ties a plain argsort (scipy's
+    ``rankdata`` was half of a budget frame's steering time)."""
+    values = np.asarray(values)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    if len(values) > 1 and not (ordered[1:] > ordered[:-1]).all():  # ties (or NaN)
+        from scipy.stats import rankdata
+
+        ranks = rankdata(values)
+    else:
+        ranks = np.empty(len(values))
+        ranks[order] = np.arange(1, len(values) + 1)
+    return ranks - ranks.mean()
+
+
+def ranked_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's ρ of two :func:`centred_ranks`; NaN when either side is constant."""
+    norm = np.sqrt((a**2).sum() * (b**2).sum())
+    return float((a * b).sum() / norm) if norm > 0 else float("nan")
 
 
 def motion_summary(hidden: list[np.ndarray], layouts: list[np.ndarray]) -> dict:

@@ -36,9 +36,9 @@ MODES = {
     "umap": ("budget", "warm", "anchored", "aligned", "procrustes", "independent"),
 }
 DEFAULT_MODES = {method: modes[0] for method, modes in MODES.items()}
-# Modes whose frames come from one chain run backwards (:func:`_budget_chain`): their progress counts the frames
-# the chain has computed, but none is on disk (nor drawable) before the whole chain is done.
-WHOLE_CHAIN_MODES = ("budget",)
+# Modes whose frames come from one chain run backwards from the last checkpoint (:func:`_budget_chain`): their
+# frames arrive last first, so a projection still being computed holds the last checkpoints (``Projection.first``).
+BACKWARDS_MODES = ("budget",)
 # Every parameter a method takes, with its default; ``warm_*`` apply to frames after the first in warm and
 # anchored mode, ``anchor_*`` in anchored mode only (see :func:`_anchoring`), ``budget_*`` in budget mode
 # (see :mod:`.budget`; its last frame is an ordinary layout, the others take the ``budget_*`` steps).
@@ -46,7 +46,7 @@ PARAMS = {
     "pca": {},
     "tsne": {"perplexity": 30.0, "early_exaggeration_iter": 250, "n_iter": 500,
              "warm_iter": 150, "warm_shrink": 0.5, "anchor_power": 1.0, "anchor_rounds": 15, "budget_scale": 0.3,
-             "budget_power": 4.0, "budget_floor": 0.62, "budget_iter": 100, "budget_exaggeration_iter": 250,
+             "budget_power": 4.0, "budget_floor": 0.62, "budget_iter": 50, "budget_exaggeration_iter": 150,
              "budget_exaggeration": 4.0},
     "umap": {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": None, "warm_epochs": 30, "warm_learning_rate": 0.1,
              "alignment_regularisation": 0.01, "alignment_window_size": 3, "anchor_power": 1.0, "anchor_rounds": 3,
@@ -87,8 +87,9 @@ _KEY_LOCKS_GUARD = threading.Lock()
 class Projection:
     """Frames of one projection. ``coords[i]`` is checkpoint ``checkpoints[i]``; all share one frame of axes.
 
-    While a projection is still being computed (see :func:`cached_frames`) it holds the first
-    ``len(checkpoints)`` of ``n_total`` frames.
+    While a projection is still being computed (see :func:`cached_frames`) it holds ``len(checkpoints)`` of
+    ``n_total`` frames: the first ones, or in :data:`BACKWARDS_MODES` the last ones (``first`` is the index of
+    ``checkpoints[0]`` among all ``n_total``).
     """
 
     coords: np.ndarray  # float32 (n_frames, n_points, n_components)
@@ -100,6 +101,7 @@ class Projection:
     params: dict = field(default_factory=dict)
     n_total: int = 0
     cache_path: Path | None = None
+    first: int = 0
 
     @property
     def complete(self) -> bool:
@@ -135,7 +137,8 @@ def project_run(run, *, method: str = "pca", mode: str | None = None, checkpoint
     ``mode`` None picks the method's stable default (:data:`DEFAULT_MODES`). ``examples``: None (all
     rows), ``"train"``/``"validation"``, a boolean mask or row indices. ``progress(done, total)`` and
     ``on_frame(partial_projection)`` are called after every frame, cached ones included, as soon as its
-    coordinates are there; the metrics of all frames are measured afterwards (``on_frame`` is called once
+    coordinates are there (in :data:`BACKWARDS_MODES` the last checkpoint's first, the partial projections
+    holding the last ones); the metrics of all frames are measured afterwards (``on_frame`` is called once
     more then), or never with ``metrics=False`` (their columns stay NaN). ``cache``: True keeps frames
     under ``<run>/projections/``, a path keeps them there, False keeps none.
     """
@@ -270,38 +273,41 @@ def _key_lock(name: str) -> threading.Lock:
 def _read(request: _Request) -> list[tuple[np.ndarray, np.ndarray]]:
     if request.cache is None:
         return []
-    return request.cache.read(len(request.rows), request.n_components, len(METRIC_COLUMNS))
+    return request.cache.read(len(request.rows), request.n_components, len(METRIC_COLUMNS),
+                              backwards=request.mode in BACKWARDS_MODES)
 
 
 def _projection(request: _Request, frames: list[tuple[np.ndarray, np.ndarray]]) -> Projection:
-    names = [c.name for c in request.checkpoints[: len(frames)]]
+    """The projection of ``frames``: the first checkpoints', or in :data:`BACKWARDS_MODES` the last ones'."""
+    first = len(request.checkpoints) - len(frames) if request.mode in BACKWARDS_MODES else 0
+    chosen = request.checkpoints[first: first + len(frames)]
+    names = [c.name for c in chosen]
     table = pd.DataFrame([m for _, m in frames], columns=list(METRIC_COLUMNS))
-    table.insert(0, "epoch", [c.epoch for c in request.checkpoints[: len(frames)]])
+    table.insert(0, "epoch", [c.epoch for c in chosen])
     table.insert(0, "checkpoint", names)
     coords = (np.stack([c for c, _ in frames]) if frames
               else np.empty((0, len(request.rows), request.n_components), dtype=np.float32))
     return Projection(coords, names, request.rows, table, request.method, request.mode, request.params,
-                      len(request.checkpoints), request.cache.path if request.cache else None)
+                      len(request.checkpoints), request.cache.path if request.cache else None, first)
 
 
 def _compute(request: _Request, progress, on_frame, metrics: bool) -> Projection:
+    backwards = request.mode in BACKWARDS_MODES
     frames = _read(request)
     total = len(request.checkpoints)
     if request.mode == "aligned" and len(frames) < total:
         frames = []  # one joint fit: a partial entry cannot be extended
     for done in range(1, len(frames) + 1):
-        _notify(request, frames[:done], progress, on_frame)
+        _notify(request, frames[-done:] if backwards else frames[:done], progress, on_frame)
     hidden = _HiddenLoader(request)
     if len(frames) < total:
-        for index, coords, seconds in _layouts(request, hidden, start=len(frames),
-                                               previous=frames[-1][0] if frames else None, progress=progress):
+        for index, coords, seconds in _layouts(request, hidden, frames):
             values = np.full(len(METRIC_COLUMNS), np.nan)
             values[-1] = seconds
-            frames.append((coords, values))
+            frames.insert(0 if backwards else len(frames), (coords, values))
             if request.cache is not None:
                 request.cache.write(index, coords, values)
-            # a whole chain has reported its progress while it ran (its frames arrive all at once)
-            _notify(request, frames, None if request.mode in WHOLE_CHAIN_MODES else progress, on_frame)
+            _notify(request, frames, progress, on_frame)
     if metrics and _measure(request, hidden, frames) and on_frame is not None:
         on_frame(_projection(request, frames))
     return _projection(request, frames)
@@ -378,10 +384,10 @@ def _anchoring(previous: np.ndarray, before: np.ndarray, after: np.ndarray, powe
 
 
 def _reducer(request: _Request, *, warm_from: np.ndarray | None = None, anchoring: dict | None = None,
-             exact_knn: bool = False):
+             exact_knn: bool = False, theta: float = 0.5):
     """The estimator for one frame: the full schedule, or the short warm one starting at ``warm_from``
     (or, anchored, at ``anchoring["init"]`` and held to ``anchoring["anchor"]``); ``exact_knn`` for a
-    sampled frame (:func:`_sampled_then_placed`)."""
+    sampled frame (:func:`_sampled_then_placed`); ``theta``: a full t-SNE schedule's Barnes-Hut accuracy."""
     p, n, seed = request.params, request.n_components, request.random_state
     if anchoring is not None:
         if request.method == "tsne":
@@ -398,7 +404,7 @@ def _reducer(request: _Request, *, warm_from: np.ndarray | None = None, anchorin
     if request.method == "tsne":
         if warm_from is None:
             return TSNE(n, perplexity=p["perplexity"], early_exaggeration_iter=p["early_exaggeration_iter"],
-                        n_iter=p["n_iter"], exact_knn=exact_knn, random_state=seed)
+                        n_iter=p["n_iter"], exact_knn=exact_knn, theta=theta, random_state=seed)
         # Start from the previous layout shrunk (not to openTSNE's 1e-4, which rebuilds it from scratch),
         # no early exaggeration (it scrambles the start), a short normal phase.
         return TSNE(n, perplexity=p["perplexity"], early_exaggeration_iter=0, n_iter=p["warm_iter"],
@@ -410,9 +416,14 @@ def _reducer(request: _Request, *, warm_from: np.ndarray | None = None, anchorin
                 learning_rate=p["warm_learning_rate"], init=warm_from, exact_knn=exact_knn, random_state=seed)
 
 
-def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | None, progress=None):
-    """Yield (frame index, float32 coords, seconds) from frame ``start`` on, each in the shared frame."""
+def _layouts(request: _Request, hidden, cached: list[tuple[np.ndarray, np.ndarray]]):
+    """Yield (frame index, float32 coords, seconds) of every frame not in ``cached`` (the frames on disk: the
+    first ones, or in :data:`BACKWARDS_MODES` the last ones), each in the shared frame, in the order computed."""
     total, mode = len(request.checkpoints), request.mode
+    if mode in BACKWARDS_MODES:
+        yield from _budget_chain(request, hidden, stop=total - len(cached), later=cached[0][0] if cached else None)
+        return
+    start, previous = len(cached), cached[-1][0] if cached else None
     if mode == "joint-pca":
         began = time.perf_counter()
         pooled, radii = _pooled_rows(request)
@@ -432,9 +443,6 @@ def _layouts(request: _Request, hidden, *, start: int, previous: np.ndarray | No
         share = (time.perf_counter() - began) / total
         for index, coords in enumerate(layouts):
             yield index, coords, share
-        return
-    if mode == "budget":
-        yield from _budget_chain(request, hidden, start=start, progress=progress)
         return
     everyone = np.arange(len(request.rows))
     neighbors = {}  # anchored mode: hidden neighbours of every point, by frame (the current one kept for the next)
@@ -510,46 +518,40 @@ def _pooled_rows(request: _Request) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(parts), np.asarray(radii, dtype=np.float32)
 
 
-def _budget_chain(request: _Request, hidden, *, start: int, progress=None):
-    """Budget mode's frames from ``start`` on. The chain runs backwards from the last checkpoint (an
-    ordinary layout; :mod:`.budget` says why), so every frame is computed before the first is yielded;
-    ``progress(done, total)`` follows the chain meanwhile. Frames before ``start`` (cached) came from
-    the same deterministic chain. Above :data:`PLACE_ABOVE` rows the chain runs on the seeded sample and
-    each frame's other rows are placed beside their nearest sampled rows (:func:`_beside_neighbours`), then
-    held to their own budgets, at the scale the sample's frame settled on or below it until the frame's motion
-    fidelity over all rows holds the floor: placed beside its neighbours alone, a row moves as its
-    neighbourhood does, not as the model moved it."""
-    total = len(request.checkpoints)
+def _budget_chain(request: _Request, hidden, *, stop: int, later: np.ndarray | None):
+    """Budget mode's frames before ``stop``, yielded as each is computed, from frame ``stop - 1`` back to the first.
+    ``later``: frame ``stop``'s coordinates, which frame ``stop - 1`` starts from; None: the chain starts at the
+    last checkpoint, with an ordinary layout (:mod:`.budget` says why backwards). A frame is computed from the
+    frame after it as written, so a chain resumed from its cached frames draws what an uninterrupted one would.
+    Above :data:`PLACE_ABOVE` rows the chain runs on the seeded sample and each frame's other rows are placed
+    beside their nearest sampled rows (:func:`_beside_neighbours`), then held to their own budgets, at the scale
+    the sample's frame settled on or below it until the frame's motion fidelity over all rows holds the floor:
+    placed beside its neighbours alone, a row moves as its neighbourhood does, not as the model moved it."""
     placed = _placed(request.method, request.mode, len(request.rows))
     fit = quality.sample_rows(len(request.rows), seed=request.random_state, size=FIT_SAMPLE) if placed else slice(None)
     rest = np.setdiff1d(np.arange(len(request.rows)), fit) if placed else None
-    frames, seconds, fitted = {}, {}, {}  # fitted: the chain's own rows (the sample, when placed)
-    for index in range(total - 1, start - 1, -1):
+    for index in range(stop - 1, -1, -1):
         began = time.perf_counter()
         X = hidden(index)
-        if index == total - 1:
-            # exact neighbours, as every budget frame's (budget.EXACT_BELOW): NN-descent's compile is uncacheable
-            coords, allowed = _reducer(request, exact_knn=True).fit_transform(X[fit]), None
+        if later is None:
+            # exact neighbours, as every budget frame's (budget.EXACT_BELOW): NN-descent's compile is uncacheable;
+            # t-SNE at the budget frames' Barnes-Hut accuracy (budget.TSNE_THETA)
+            coords = _reducer(request, exact_knn=True, theta=budget.TSNE_THETA).fit_transform(X[fit])
+            allowed = None
         else:
-            coords, allowed = _budgeted(request, hidden(index + 1)[fit], X[fit], fitted[index + 1].astype(np.float64))
-        fitted[index] = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next step starts from
-        fitted.pop(index + 1, None)
+            coords, allowed = _budgeted(request, hidden(index + 1)[fit], X[fit], later[fit].astype(np.float64))
+        frame = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next step starts from
         if placed:
             frame = np.empty((len(X), request.n_components), dtype=np.float32)
-            frame[fit], frame[rest] = fitted[index], _beside_neighbours(X[fit], fitted[index], X[rest])
+            frame[fit] = coords
+            frame[rest] = _beside_neighbours(X[fit], frame[fit], X[rest])
             if allowed is not None:  # every row held to its own budget, the floor checked over all of them
-                everyone = budget.Budget(hidden(index + 1), X, frames[index + 1], allowed.scale,
+                everyone = budget.Budget(hidden(index + 1), X, later, allowed.scale,
                                          request.params["budget_power"], request.params["budget_floor"])
                 everyone.unit[fit] = np.inf  # the sample's rows keep the chain's positions: the floor is checked as drawn
                 frame[:] = everyone.held(frame.astype(np.float64))
-            frames[index] = frame
-        else:
-            frames[index] = fitted[index]
-        seconds[index] = time.perf_counter() - began
-        if progress is not None:
-            progress(start + total - index, total)  # the cached frames before ``start`` count as done
-    for index in range(start, total):
-        yield index, frames[index], seconds[index]
+        later = frame
+        yield index, frame, time.perf_counter() - began
 
 
 def _budgeted(request: _Request, before: np.ndarray, after: np.ndarray, previous: np.ndarray):

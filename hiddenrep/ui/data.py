@@ -138,7 +138,7 @@ def chart_points(run, examples: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 def point_colors(run: Run, checkpoints: tuple[str, ...], proj, color_by: str, class_name: str | None):
-    """:func:`hiddenrep.analysis.coloring` for the frames of ``proj`` (the first of ``checkpoints``), fed the
+    """:func:`hiddenrep.analysis.coloring` for the frames of ``proj`` (some or all of ``checkpoints``), fed the
     label-issue scores or neighbourhood changes it needs from the app's background tasks (see
     :func:`hiddenrep.ui.widgets.wait_for_colours`, which the page calls first)."""
     from ..analysis import coloring
@@ -150,7 +150,7 @@ def point_colors(run: Run, checkpoints: tuple[str, ...], proj, color_by: str, cl
         issues = label_issues_task(store().root, run.id, len(checkpoints)).result().set_index("example_id")
         scores = issues.loc[run.examples()["example_id"].to_numpy()[rows], "label_issue_score"].to_numpy()
     if color_by == "neighbourhood change":
-        neighborhood = neighborhood_task(store().root, run.id, checkpoints).result()[: len(proj.checkpoints), rows]
+        neighborhood = neighborhood_task(store().root, run.id, checkpoints).result()[_drawn_frames(proj), rows]
     return coloring(run, list(proj.checkpoints), rows, color_by, class_name=class_name, issue_scores=scores,
                     neighborhood=neighborhood)
 
@@ -165,11 +165,16 @@ def still_points(run: Run, checkpoints: tuple[str, ...], proj) -> np.ndarray:
     (never in the first frame, which has nothing to compare with). Needs the neighbourhood task done."""
     from .jobs import neighborhood_task
 
-    change = neighborhood_task(store().root, run.id, checkpoints).result()[: len(proj.checkpoints),
-                                                                            np.asarray(proj.rows)]
+    change = neighborhood_task(store().root, run.id, checkpoints).result()[_drawn_frames(proj), np.asarray(proj.rows)]
     still = change <= STILL_CHANGE
-    still[0] = False
+    if proj.first == 0:
+        still[0] = False
     return still
+
+
+def _drawn_frames(proj) -> slice:
+    """Which of the requested checkpoints ``proj`` holds (all, the first ones, or a backwards chain's last ones)."""
+    return slice(proj.first, proj.first + len(proj.checkpoints))
 
 
 # How long Explore's script waits for the projection's frames before it shows progress instead: joint PCA
@@ -198,9 +203,10 @@ def _scatter_spec(identity: str, run_id: str, checkpoints: tuple[str, ...], meth
                   measured: bool, *, color_by: str, class_name: str | None, validation_only: bool, wrong_only: bool,
                   search: str, fade_still: bool = False) -> dict:
     """The epoch-scatter spec (payload + key) of the ``n_ready`` frames computed so far, plus what the page
-    shows beside it. Raises LookupError when no point passes the filters. ``fade_still`` draws the points
-    the model did not move (:func:`still_points`) faint. A final view (all frames, metrics in) is read from
-    and written to ``<projection cache>/views/``.
+    shows beside it (``checkpoints`` drawn, ``first``: the index of the first of them among ``checkpoints``, not 0
+    while a backwards chain has its last frames only). Raises LookupError when no point passes the filters.
+    ``fade_still`` draws the points the model did not move (:func:`still_points`) faint. A final view (all
+    frames, metrics in) is read from and written to ``<projection cache>/views/``.
     """
     from ..reduce import cached_frames
 
@@ -248,7 +254,7 @@ def _build_view(run: Run, checkpoints: tuple[str, ...], proj, *, color_by: str, 
     chart = scatter_chart(table, frame_titles=titles, tooltip=tooltip, wrong_only=wrong_only, **color.chart_options())
     spec, key = spec_json(chart)
     return {"spec": spec, "key": key, "metrics": metrics, "n_points": int(keep.sum()),
-            "checkpoints": list(proj.checkpoints)}
+            "checkpoints": list(proj.checkpoints), "first": proj.first}
 
 
 _VIEWS_KEPT = 6  # views kept on disk per projection (each ~20 MB at 100k points x 21 checkpoints)
@@ -275,7 +281,7 @@ def _write_view(path: Path, view: dict) -> None:
     payload: Payload = view["spec"]
     header = json.dumps({"spec": payload.spec, "tables": payload.tables, "n_points_drawn": payload.n_points,
                          "key": view["key"], "n_points": view["n_points"], "checkpoints": view["checkpoints"],
-                         "metrics": view["metrics"].to_dict(orient="list")}).encode()
+                         "first": view["first"], "metrics": view["metrics"].to_dict(orient="list")}).encode()
     # The blob is kept gzipped, as the browser is sent it: a fresh server's first picture neither
     # compresses it (1 s at 100k points on a loaded machine) nor inflates it.
     atomic_write_bytes(path, len(header).to_bytes(8, "little") + header + payload.gzipped())
@@ -297,7 +303,8 @@ def _read_view(path: Path) -> dict | None:
         if len(payload.packed) < 18 or int.from_bytes(payload.packed[-4:], "little") != expected % 2**32:
             return None  # gzip's last 4 bytes: the inflated size (a truncated file ends elsewhere)
         return {"spec": payload, "key": header["key"], "metrics": pd.DataFrame(header["metrics"]),
-                "n_points": int(header["n_points"]), "checkpoints": list(header["checkpoints"])}
+                "n_points": int(header["n_points"]), "checkpoints": list(header["checkpoints"]),
+                "first": int(header["first"])}
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

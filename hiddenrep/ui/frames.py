@@ -4,10 +4,14 @@ The frames come first (one background task, no metrics), their metrics after (a 
 once the chart has been sent), so the first picture waits for neither.
 
 While a run is still training, every checkpoint it adds is a new projection request: joint PCA (PCA's
-default) refits one basis over all checkpoints, so the new request has no frame ready for a moment. The
-chart then keeps showing the last complete projection this session drew (:func:`frames_to_draw`) instead
-of leaving the page: a chart that leaves the page is remounted when it comes back, so it would blank,
-fetch its data again and lose the checkpoint on screen, once per epoch.
+default) refits one basis over all checkpoints, so the new request has no frame ready for a moment, and a
+t-SNE / UMAP chain starts again. The chart then keeps showing the last complete projection this session drew
+(:func:`frames_to_draw`) until the new one has as many frames ready, instead of leaving the page or shrinking
+to the new chain's first frames: a chart that leaves the page is remounted when it comes back, so it would
+blank, fetch its data again and lose the checkpoint on screen, once per epoch.
+
+A projection still being computed is drawn with the frames it has: the first checkpoints', or a budget
+chain's last ones (it runs backwards: the trained model's picture comes first, the history fills in before it).
 """
 
 from __future__ import annotations
@@ -26,14 +30,14 @@ from .widgets import task_progress, wait_for_task
 @dataclass(frozen=True)
 class Frames:
     """``task`` projects the checkpoints ``asked`` for and had written ``written`` frames; ``checkpoints`` are
-    those drawn now, ``ready`` of their frames are on disk (fewer while the task works)."""
+    the projection drawn now, ``ready`` of its frames are on disk (fewer while the task works: the first ones,
+    or a backwards chain's last ones)."""
 
     task: Task
     asked: tuple[str, ...]
     written: int
     checkpoints: tuple[str, ...]
     ready: int
-    whole_chain: bool = False  # its task writes every frame at the end (``reduce.WHOLE_CHAIN_MODES``)
 
     @property
     def complete(self) -> bool:
@@ -41,27 +45,22 @@ class Frames:
         return self.checkpoints == self.asked and self.ready == len(self.asked)
 
     def grew(self) -> bool:
-        """The task has written more frames since (time to redraw); a whole chain writes none before it ends."""
-        return not self.whole_chain and self.task.progress[0] > self.written
+        """The task has written more frames since (time to redraw)."""
+        return self.task.progress[0] > self.written
 
 
 def frames_to_draw(run: Run, checkpoints: tuple[str, ...], method: str, mode: str) -> Frames:
-    """The projection of ``checkpoints`` (frames only), or while none of its frames is ready the last complete
-    one this session drew of the same run, method and mode (see the module docstring)."""
-    from ..reduce import WHOLE_CHAIN_MODES
-
+    """The projection of ``checkpoints`` (frames only), or while it has fewer frames ready than the last complete
+    one this session drew of the same run, method and mode, that one (see the module docstring)."""
     task = projection_task(store().root, run.id, checkpoints, method=method, mode=mode, metrics=False)
     ready = written = wait_for_frames(task, len(checkpoints))
-    whole_chain = mode in WHOLE_CHAIN_MODES and not task.done
-    if whole_chain:
-        ready = 0  # its progress counts the frames its chain has computed: none is on disk before the chain ends
     drawn = _drawn()
     where = (run.identity, method, mode)
     if ready == len(checkpoints):
         drawn[where] = checkpoints
-    elif ready == 0 and where in drawn and not (task.done and task.error is not None):
-        return Frames(task, checkpoints, written, drawn[where], len(drawn[where]), whole_chain)
-    return Frames(task, checkpoints, written, checkpoints, ready, whole_chain)
+    elif where in drawn and ready < len(drawn[where]) and not (task.done and task.error is not None):
+        return Frames(task, checkpoints, written, drawn[where], len(drawn[where]))
+    return Frames(task, checkpoints, written, checkpoints, ready)
 
 
 def metrics_state(run: Run, frames: Frames, method: str, mode: str) -> tuple[bool, Task | None]:

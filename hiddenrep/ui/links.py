@@ -72,12 +72,14 @@ def page_links(pages: list, params: dict[str, str]) -> None:
         st.page_link(page, query_params=params)
 
 
-def open_at_linked_frame(payload: Payload, spec_key: str) -> tuple[Payload, str]:
+def open_at_linked_frame(payload: Payload, spec_key: str, first_frame: int = 0) -> tuple[Payload, str]:
     """The scatter payload opening on the checkpoint a link named; unchanged without one. The link's
-    checkpoint holds until the next click in the chart (a rerun must not snap the chart back)."""
+    checkpoint holds until the next click in the chart (a rerun must not snap the chart back).
+    ``first_frame``: the checkpoint index of the payload's frame 0 (see :func:`.scatter.epoch_scatter_view`)."""
     frame = st.session_state.get(state.OPEN_AT_FRAME)
     if frame is None:
         return payload, spec_key
+    frame -= first_frame
     spec = _with_frame(payload.spec, frame)
     return dataclasses.replace(payload, spec=spec), hashlib.sha1(f"{spec_key}:{frame}".encode()).hexdigest()
 

@@ -24,9 +24,9 @@ METHODS = {"PCA": "pca", "t-SNE": "tsne", "UMAP": "umap"}
 # Each stability mode and its trade-off, in one line (README "Defaults and why" has the figures).
 MODE_LABELS = {
     "joint-pca": "one PCA basis for all checkpoints: motion you can trust, coarse neighbourhoods",
-    "budget": "motion budget: a point moves on screen as far as the model moved it; frames appear when all are done",
+    "budget": "motion budget: a point moves on screen as far as the model moved it; frames stream in last first",
     "anchored": "anchored: a point moves when its hidden neighbours changed; neighbourhoods kept",
-    "warm": "warm-started from the previous checkpoint: frames stream in, but much of the motion is the layout's",
+    "warm": "warm-started from the previous checkpoint: quicker, but much of the motion is the layout's",
     "aligned": "AlignedUMAP, fitted jointly: steady, but ~7x slower",
     "procrustes": "each alone, rotated onto the previous: best neighbourhoods, motion mostly noise",
     "independent": "each alone (unstable; for comparison)",
