@@ -76,7 +76,7 @@ chart_column, side = st.columns([3, 2])
 with chart_column:
     spec, spec_key = open_at_linked_frame(view["spec"], view["key"], view["first"])  # a link names a checkpoint
     epoch_scatter_view(spec, spec_key, focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER,
-                       first_frame=view["first"])
+                       first_frame=view["first"], open_at=st.session_state.get(state.OPEN_AT_FRAME))
     latest = " (the last ones: a budget chain runs from the trained model back)" if view["first"] else ""
     st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints{latest}, "
                f"{method.upper()} ({mode}). Scrubbing and play run in your browser.")

@@ -248,7 +248,7 @@ def method_rows(run, method: str, checkpoints: list[str], full_up_to: float = fl
         arrived, started = [], time.perf_counter()
         project_run(run, method=method, cache=False, metrics=False,
                     on_frame=lambda p: arrived.append(time.perf_counter() - started))
-        gaps = np.diff(arrived)
+        gaps = np.diff(arrived) if len(arrived) > 1 else np.zeros(1)
         print(f"{n:>7} {FRAMES:>5} python: {method} (budget), all {len(arrived)} frames streamed: the first (last "
               f"checkpoint) after {arrived[0]:.1f} s, then one every {np.median(gaps):.1f} s (slowest "
               f"{gaps.max():.1f} s), the last after {arrived[-1]:.1f} s; load {os.getloadavg()[0]:.1f}", flush=True)

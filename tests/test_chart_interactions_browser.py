@@ -127,12 +127,13 @@ def test_frames_arriving_before_the_checkpoint_on_screen_keep_it_there_and_a_cli
     points = pd.DataFrame({"example_id": [f"e{i}" for i in range(n)], "text": ["x"] * n})
     coords = rng.normal(size=(4, n, 2))
 
-    def render(page, first):
+    def render(page, first, open_at=None):
         table = scatter_table(coords[first:], points, color=np.array(["a", "b"])[np.arange(n) % 2])
         payload, key = spec_json(scatter_chart(table, frame_titles=[f"checkpoint {i}" for i in range(first, 4)]))
-        page.evaluate("([spec, tables, blob, key, first]) => window.postMessage({type: 'streamlit:render', args: {spec,"
-                      " tables, blob: new Uint8Array(blob), renderer: 'vega', spec_key: key, focus: '', interval_ms: 600,"
-                      " first_frame: first}}, '*')", [payload.spec, payload.tables, list(payload.blob), key, first])
+        page.evaluate("([spec, tables, blob, key, first, at]) => window.postMessage({type: 'streamlit:render', args: {"
+                      "spec, tables, blob: new Uint8Array(blob), renderer: 'vega', spec_key: key, focus: '',"
+                      " interval_ms: 600, first_frame: first, open_at: at}}, '*')",
+                      [payload.spec, payload.tables, list(payload.blob), key, first, open_at])
         page.wait_for_function(f"window.hiddenrepView && window.hiddenrepView.signal('nframes') === {4 - first}",
                                timeout=30_000)
 
@@ -147,6 +148,8 @@ def test_frames_arriving_before_the_checkpoint_on_screen_keep_it_there_and_a_cli
     render(page, 1)  # checkpoint 1 lands before it
     assert page.evaluate("window.hiddenrepView.signal('frame')") == 1  # still checkpoint 2
     assert page.inner_text("#slider input[type=range] + span") == "2"  # the slider names the checkpoint too
+    page.evaluate("() => document.querySelector('#slider input[type=range]').dispatchEvent(new Event('change'))")
+    assert page.inner_text("#slider input[type=range] + span") == "2"  # the change event ending a drag too
     point = page.evaluate(FIND, ["symbol", None, "item.datum && item.datum.example_id"])
     page.mouse.click(point["x"], point["y"])
     page.wait_for_function("window.picks.length === 1")
@@ -154,4 +157,13 @@ def test_frames_arriving_before_the_checkpoint_on_screen_keep_it_there_and_a_cli
     page.evaluate(scrub, 2)  # on the newest checkpoint: it stays on the newest
     render(page, 0)
     assert page.evaluate("window.hiddenrepView.signal('frame')") == 3
+    page.close()
+
+    page = browser.new_page(viewport={"width": 900, "height": 800})  # a shared link names checkpoint 1
+    page.goto(INDEX.as_uri())
+    render(page, 3, open_at=1)  # not there yet: the earliest frame there is
+    assert page.evaluate("window.hiddenrepView.signal('frame')") == 0
+    render(page, 2, open_at=1)
+    render(page, 1, open_at=1)  # there now, whatever was on screen before
+    assert page.evaluate("window.hiddenrepView.signal('frame')") == 0
     page.close()

@@ -218,8 +218,8 @@ def tsne_layout(X: np.ndarray, budget: Budget, *, perplexity: float, n_iter: int
 
 def _gradient_without_error(n_points: int):
     """openTSNE's own gradient (Barnes-Hut below 10,000 points, FFT above, as its "auto" picks), told never to
-    evaluate the KL divergence: openTSNE evaluates it whenever a callback is due, here every step, and that
-    was three quarters of a budget frame's time (cProfile, 600 points). The layouts are the same."""
+    evaluate the KL divergence: openTSNE evaluates it whenever a callback is due, here every
+    :data:`CLAMP_EVERY` steps, and at every step that was three quarters of a budget frame's time (cProfile, 600 points). The layouts are the same."""
     from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
 
     objective = kl_divergence_bh if n_points < 10_000 else kl_divergence_fft

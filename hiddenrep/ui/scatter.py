@@ -166,14 +166,15 @@ def component_args(payload: Payload) -> dict:
 
 def epoch_scatter_view(spec: Payload, spec_key: str, *, focus: str | None = None, key: str = "epoch_scatter",
                        interval_ms: int = 600, hint: str = "click a point for its neighbours",
-                       first_frame: int = 0) -> dict | None:
+                       first_frame: int = 0, open_at: int | None = None) -> dict | None:
     """Draw ``spec``; returns ``{"example_id", "frame", "clicked_at"}`` of the last clicked point, or None.
 
     The browser keeps its view (and the checkpoint on screen) while ``spec_key`` stays the same;
     ``focus`` only moves the highlight ring. ``hint``: what a click does, beside the controls.
     ``first_frame``: the checkpoint index of the spec's frame 0 (a backwards chain's partial projection holds
     the last checkpoints): a click reports ``frame`` as a checkpoint index, and the browser keeps the checkpoint
-    on screen when frames arrive before it.
+    on screen when frames arrive before it. ``open_at``: a checkpoint index (a shared link's) the chart shows
+    whatever frames arrive, until the page stops passing it.
     """
     return _component(**component_args(spec), spec_key=spec_key, focus=focus or "", interval_ms=interval_ms,
-                      hint=hint, first_frame=int(first_frame), key=key, default=None)
+                      hint=hint, first_frame=int(first_frame), open_at=open_at, key=key, default=None)
