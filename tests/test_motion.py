@@ -42,6 +42,17 @@ def test_spearman_and_motion_summary_rank_movement():
     assert abs(motion_summary(hidden, scrambled)["pooled"]) < 0.4
 
 
+def test_spearman_ranks_as_scipy_does_with_and_without_ties():
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(0)
+    plain, tied = rng.normal(size=300), rng.integers(0, 12, 300).astype(float)  # ties: averaged ranks
+    other = plain + rng.normal(size=300)
+    for a, b in ((plain, other), (tied, other), (plain, tied)):
+        assert spearman(a, b) == pytest.approx(spearmanr(a, b).statistic, abs=1e-12)
+    assert np.isnan(spearman(np.ones(5), np.arange(5.0)))  # a constant side ranks nothing
+
+
 def test_auroc_known_answers():
     truth = np.array([False, False, True, True])
     assert auroc(np.array([0.1, 0.2, 0.8, 0.9]), truth) == 1.0

@@ -175,7 +175,7 @@ CLAMP_EVERY = 2  # t-SNE optimiser steps per clamp (and per scale check, at most
 TSNE_THETA = 1.0  # Barnes-Hut accuracy of a budget chain's t-SNE gradients, its last (from-scratch) layout's too
 # (openTSNE's default 0.5; unused above 10,000 points, where the gradient is FFT-interpolated). These two, 150 + 50
 # steps and the δH ranks computed once per frame took the t-SNE budget's time from 0.81-0.88x independent
-# layouts to 0.45-0.48x, trustworthiness within 0.001-0.003 of before (README "Defaults and why").
+# layouts to 0.42-0.50x over three runs, trustworthiness within 0.003 of before (README "Defaults and why").
 
 
 def tsne_layout(X: np.ndarray, budget: Budget, *, perplexity: float, n_iter: int, exaggeration_iter: int,
@@ -185,7 +185,7 @@ def tsne_layout(X: np.ndarray, budget: Budget, *, perplexity: float, n_iter: int
     plain ones. The exaggerated phase lets an early checkpoint's clusters form within their budgets (measured,
     README "Defaults and why": the bilstm run's untrained first frame 0.71 → 0.82 trustworthiness with 250
     exaggerated steps; 150, with 50 plain ones, keep every run within 0.02 of independent layouts, 100 or 120
-    did not). The neighbours are exact
+    with 100 / 80 plain ones did not). The neighbours are exact
     (:func:`~.reducers.exact_neighbors`, as a sampled frame's): openTSNE's Annoy search above 1,000 rows took
     seconds per frame and, threaded, depends on the number of cores."""
     from openTSNE import TSNEEmbedding, affinity
@@ -218,8 +218,9 @@ def tsne_layout(X: np.ndarray, budget: Budget, *, perplexity: float, n_iter: int
 
 def _gradient_without_error(n_points: int):
     """openTSNE's own gradient (Barnes-Hut below 10,000 points, FFT above, as its "auto" picks), told never to
-    evaluate the KL divergence: openTSNE evaluates it whenever a callback is due, here every
-    :data:`CLAMP_EVERY` steps, and at every step that was three quarters of a budget frame's time (cProfile, 600 points). The layouts are the same."""
+    evaluate the KL divergence: openTSNE evaluates it whenever a callback is due, here every :data:`CLAMP_EVERY`
+    steps (at every step it was three quarters of a budget frame's time: cProfile, 600 points). The layouts are
+    the same."""
     from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
 
     objective = kl_divergence_bh if n_points < 10_000 else kl_divergence_fft
