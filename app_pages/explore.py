@@ -7,7 +7,7 @@ from hiddenrep.ui.frames import frames_to_draw, measure_after_drawing, metrics_s
 from hiddenrep.ui.jobs import label_issues_task, neighbor_index_task
 from hiddenrep.ui import state
 from hiddenrep.ui.data import frame_quality_spec, images_of, neighbors, open_run, scatter_spec, store
-from hiddenrep.ui.links import open_at_linked_frame
+from hiddenrep.ui.links import linked_frame
 from hiddenrep.ui.scatter import epoch_scatter_view
 from hiddenrep.ui.tables import neighbour_html, suspects_table
 from hiddenrep.ui.transfer import run_downloads, table_download
@@ -74,9 +74,9 @@ except LookupError as error:
 take_click(state.SCATTER)  # before drawing, so the chart already rings the clicked point
 chart_column, side = st.columns([3, 2])
 with chart_column:
-    spec, spec_key = open_at_linked_frame(view["spec"], view["key"], view["first"])  # a link names a checkpoint
-    epoch_scatter_view(spec, spec_key, focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER,
-                       first_frame=view["first"], open_at=st.session_state.get(state.OPEN_AT_FRAME))
+    spec_key, open_at = linked_frame(view["key"])  # a shared link names a checkpoint
+    epoch_scatter_view(view["spec"], spec_key, focus=st.session_state.get(state.EXAMPLE_ID), key=state.SCATTER,
+                       first_frame=view["first"], open_at=open_at)
     latest = " (the last ones: a budget chain runs from the trained model back)" if view["first"] else ""
     st.caption(f"{view['n_points']:,} points × {len(view['checkpoints'])} of {len(checkpoints)} checkpoints{latest}, "
                f"{method.upper()} ({mode}). Scrubbing and play run in your browser.")

@@ -540,8 +540,10 @@ def _budget_chain(request: _Request, hidden, *, stop: int, later: np.ndarray | N
             allowed = None
         else:
             coords, allowed = _budgeted(request, hidden(index + 1)[fit], X[fit], later[fit].astype(np.float64))
-        frame = np.asarray(coords, dtype=np.float32)  # what the cache keeps is what the next step starts from
-        if placed:
+        # float32 throughout: what the cache keeps is what the next step starts from
+        if not placed:
+            frame = np.asarray(coords, dtype=np.float32)
+        else:
             frame = np.empty((len(X), request.n_components), dtype=np.float32)
             frame[fit] = coords
             frame[rest] = _beside_neighbours(X[fit], frame[fit], X[rest])

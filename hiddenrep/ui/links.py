@@ -7,15 +7,12 @@ at (scrubbing happens in the browser, so Python only learns the checkpoint on sc
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import hashlib
-import json
 
 import streamlit as st
 
 from . import state
-from .scatter import RENDERER_KEY, Payload
+from .scatter import RENDERER_KEY
 
 # ``renderer`` (vega / pixels / webgl, bench/scale.py's) rides along so rewriting the URL does not drop it
 PARAMS = {"run": state.RUN_ID, "example": state.EXAMPLE_ID, "checkpoint": state.FRAME, "renderer": RENDERER_KEY}
@@ -72,22 +69,11 @@ def page_links(pages: list, params: dict[str, str]) -> None:
         st.page_link(page, query_params=params)
 
 
-def open_at_linked_frame(payload: Payload, spec_key: str, first_frame: int = 0) -> tuple[Payload, str]:
-    """The scatter payload opening on the checkpoint a link named; unchanged without one. The link's
-    checkpoint holds until the next click in the chart (a rerun must not snap the chart back).
-    ``first_frame``: the checkpoint index of the payload's frame 0 (see :func:`.scatter.epoch_scatter_view`)."""
+def linked_frame(spec_key: str) -> tuple[str, int | None]:
+    """(the key to draw the scatter under, the checkpoint index a link named or None). The chart shows the link's
+    checkpoint whatever frames arrive, until the next click in it (:func:`.widgets.take_click` drops it); the key
+    changes with the link, so a link opened on a chart already drawn re-draws it there."""
     frame = st.session_state.get(state.OPEN_AT_FRAME)
     if frame is None:
-        return payload, spec_key
-    frame -= first_frame
-    spec = _with_frame(payload.spec, frame)
-    return dataclasses.replace(payload, spec=spec), hashlib.sha1(f"{spec_key}:{frame}".encode()).hexdigest()
-
-
-@functools.lru_cache(maxsize=4)
-def _with_frame(spec: str, frame: int) -> str:
-    parsed = json.loads(spec)
-    for param in parsed.get("params", []):
-        if param.get("name") == "frame" and isinstance(param.get("value"), int):
-            param["value"] = max(0, min(frame, int((param.get("bind") or {}).get("max", frame))))
-    return json.dumps(parsed, separators=(",", ":"))
+        return spec_key, None
+    return hashlib.sha1(f"{spec_key}:{frame}".encode()).hexdigest(), int(frame)
